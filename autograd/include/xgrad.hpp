@@ -1,0 +1,5 @@
+// xgrad umbrella header: everything a training program needs. Standard-library includes only.
+#pragma once
+
+#include "xgrad/autograd.hpp"
+#include "xgrad/tensor.hpp"

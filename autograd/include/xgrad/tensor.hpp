@@ -1,0 +1,232 @@
+// xgrad: the public Tensor handle, its factories and its differentiable ops.
+// Standard-library includes only, so a training file compiles in about a second.
+#pragma once
+
+#include <cstdint>
+#include <initializer_list>
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+namespace xgrad {
+
+using Shape = std::vector<int64_t>;
+
+enum class Dtype : uint8_t { Float32, Float64 };
+constexpr Dtype kFloat32 = Dtype::Float32;
+constexpr Dtype kFloat64 = Dtype::Float64;
+const char* dtype_name(Dtype dtype);
+std::string shape_string(const Shape& shape);  // "[3, 2]"
+
+// Chainable creation options, as in PyTorch: TensorOptions().dtype(kFloat64).requires_grad(true).
+class TensorOptions {
+ public:
+  TensorOptions dtype(Dtype value) const {
+    TensorOptions copy = *this;
+    copy.dtype_ = value;
+    return copy;
+  }
+  TensorOptions requires_grad(bool value) const {
+    TensorOptions copy = *this;
+    copy.requires_grad_ = value;
+    return copy;
+  }
+  Dtype dtype() const { return dtype_; }
+  bool requires_grad() const { return requires_grad_; }
+
+ private:
+  Dtype dtype_ = kFloat32;
+  bool requires_grad_ = false;
+};
+inline TensorOptions requires_grad(bool value = true) { return TensorOptions().requires_grad(value); }
+inline TensorOptions dtype(Dtype value) { return TensorOptions().dtype(value); }
+
+struct TensorImpl;  // private: storage, shape and autograd metadata
+
+// A cheap reference-counted handle: copies share data and history, like torch::Tensor.
+class Tensor {
+ public:
+  Tensor() = default;
+  Tensor(const Tensor& other);
+  Tensor(Tensor&& other) noexcept : impl_(other.impl_) { other.impl_ = nullptr; }
+  Tensor& operator=(const Tensor& other);
+  Tensor& operator=(Tensor&& other) noexcept;
+  ~Tensor();
+  explicit Tensor(TensorImpl* impl);  // adopts one reference; for the library's own code
+
+  // --- metadata
+  bool defined() const { return impl_ != nullptr; }
+  const Shape& shape() const;
+  int64_t dim() const;
+  int64_t numel() const;
+  int64_t size(int64_t dim) const;
+  Dtype dtype() const;
+
+  // --- autograd
+  bool requires_grad() const;
+  Tensor& requires_grad_(bool value = true);
+  bool is_leaf() const;
+  Tensor grad() const;       // handle to the stored gradient (undefined when none)
+  Tensor& mutable_grad();    // assign to replace or reset the stored gradient
+  void retain_grad();
+  bool retains_grad() const;
+  std::string grad_fn_name() const;  // "" for leaves
+  void backward() const;
+  void backward(const Tensor& gradient, bool retain_graph = false, bool create_graph = false) const;
+  Tensor detach() const;              // shares data, no history
+  Tensor clone() const;               // differentiable copy
+  Tensor to(Dtype dtype) const;       // differentiable cast
+
+  // --- data access
+  template <class T> T item() const;
+  double item() const { return item<double>(); }
+  template <class T> std::vector<T> to_vector() const;   // flat row-major copy, converted to T
+  template <class T> T* data_ptr();                        // T must match dtype()
+  template <class T> const T* data_ptr() const;
+
+  // --- ops (also available as free functions)
+  Tensor pow(double exponent) const;
+  Tensor pow(const Tensor& exponent) const;
+  Tensor exp() const;
+  Tensor log() const;
+  Tensor sqrt() const;
+  Tensor abs() const;
+  Tensor tanh() const;
+  Tensor sigmoid() const;
+  Tensor relu() const;
+  Tensor clamp(double min, double max) const;
+  Tensor sum() const;
+  Tensor sum(std::vector<int64_t> dims, bool keepdim = false) const;
+  Tensor mean() const;
+  Tensor mean(std::vector<int64_t> dims, bool keepdim = false) const;
+  Tensor max() const;
+  Tensor min() const;
+  Tensor matmul(const Tensor& other) const;
+  Tensor t() const;
+  Tensor transpose(int64_t dim0, int64_t dim1) const;
+  Tensor reshape(Shape shape) const;
+  Tensor unsqueeze(int64_t dim) const;
+  Tensor squeeze() const;
+  Tensor squeeze(int64_t dim) const;
+  Tensor operator[](int64_t index) const;  // select on dim 0
+  Tensor slice(int64_t dim, int64_t start, int64_t end) const;
+  Tensor index_select(int64_t dim, std::vector<int64_t> indices) const;
+  Tensor operator-() const;
+
+  // --- in place (bump the version counter; refused on leaves that require grad while grad mode is on)
+  Tensor& operator+=(const Tensor& other);
+  Tensor& operator-=(const Tensor& other);
+  Tensor& operator*=(const Tensor& other);
+  Tensor& operator/=(const Tensor& other);
+  Tensor& operator+=(double value);
+  Tensor& operator-=(double value);
+  Tensor& operator*=(double value);
+  Tensor& operator/=(double value);
+  Tensor& zero_();
+  Tensor& fill_(double value);
+  Tensor& copy_(const Tensor& source);
+
+  TensorImpl* impl() const { return impl_; }
+
+ private:
+  TensorImpl* impl_ = nullptr;
+};
+
+std::ostream& operator<<(std::ostream& out, const Tensor& tensor);
+
+// --- factories (options last)
+Tensor tensor(std::vector<double> values, Shape shape, TensorOptions options = {});
+Tensor tensor(std::vector<double> values, TensorOptions options = {});
+Tensor scalar_tensor(double value, TensorOptions options = {});
+Tensor empty(Shape shape, TensorOptions options = {});
+Tensor zeros(Shape shape, TensorOptions options = {});
+Tensor ones(Shape shape, TensorOptions options = {});
+Tensor full(Shape shape, double value, TensorOptions options = {});
+Tensor zeros_like(const Tensor& like, TensorOptions options);
+Tensor zeros_like(const Tensor& like);
+Tensor ones_like(const Tensor& like);
+Tensor arange(double start, double end, double step = 1, TensorOptions options = {});
+Tensor linspace(double start, double end, int64_t steps, TensorOptions options = {});
+Tensor rand(Shape shape, TensorOptions options = {});   // U[0, 1)
+Tensor randn(Shape shape, TensorOptions options = {});  // N(0, 1)
+void manual_seed(uint64_t seed);                       // seeds this thread's generator
+
+// --- differentiable ops
+Tensor add(const Tensor& a, const Tensor& b);
+Tensor sub(const Tensor& a, const Tensor& b);
+Tensor mul(const Tensor& a, const Tensor& b);
+Tensor div(const Tensor& a, const Tensor& b);
+Tensor add(const Tensor& a, double b);
+Tensor mul(const Tensor& a, double b);
+Tensor div(const Tensor& a, double b);
+Tensor neg(const Tensor& a);
+Tensor rsub(const Tensor& a, double b);  // b - a
+Tensor rdiv(const Tensor& a, double b);  // b / a
+Tensor pow(const Tensor& base, double exponent);
+Tensor pow(const Tensor& base, const Tensor& exponent);
+Tensor exp(const Tensor& x);
+Tensor log(const Tensor& x);
+Tensor sqrt(const Tensor& x);
+Tensor abs(const Tensor& x);
+Tensor tanh(const Tensor& x);
+Tensor sigmoid(const Tensor& x);
+Tensor relu(const Tensor& x);
+Tensor clamp(const Tensor& x, double min, double max);
+Tensor sum(const Tensor& x);
+Tensor sum(const Tensor& x, std::vector<int64_t> dims, bool keepdim = false);
+Tensor mean(const Tensor& x);
+Tensor mean(const Tensor& x, std::vector<int64_t> dims, bool keepdim = false);
+Tensor max(const Tensor& x);
+Tensor min(const Tensor& x);
+Tensor matmul(const Tensor& a, const Tensor& b);
+Tensor transpose(const Tensor& x, int64_t dim0, int64_t dim1);
+Tensor reshape(const Tensor& x, Shape shape);
+Tensor broadcast_to(const Tensor& x, Shape shape);
+Tensor sum_to(const Tensor& x, const Shape& shape);  // undoes broadcasting
+Tensor slice(const Tensor& x, int64_t dim, int64_t start, int64_t end);
+Tensor index_select(const Tensor& x, int64_t dim, std::vector<int64_t> indices);
+Tensor cat(const std::vector<Tensor>& tensors, int64_t dim = 0);
+Tensor stack(const std::vector<Tensor>& tensors, int64_t dim = 0);
+Tensor softmax(const Tensor& x, int64_t dim);
+Tensor log_softmax(const Tensor& x, int64_t dim);
+
+inline Tensor operator+(const Tensor& a, const Tensor& b) { return add(a, b); }
+inline Tensor operator-(const Tensor& a, const Tensor& b) { return sub(a, b); }
+inline Tensor operator*(const Tensor& a, const Tensor& b) { return mul(a, b); }
+inline Tensor operator/(const Tensor& a, const Tensor& b) { return div(a, b); }
+inline Tensor operator+(const Tensor& a, double b) { return add(a, b); }
+inline Tensor operator+(double a, const Tensor& b) { return add(b, a); }
+inline Tensor operator-(const Tensor& a, double b) { return add(a, -b); }
+inline Tensor operator-(double a, const Tensor& b) { return rsub(b, a); }
+inline Tensor operator*(const Tensor& a, double b) { return mul(a, b); }
+inline Tensor operator*(double a, const Tensor& b) { return mul(b, a); }
+inline Tensor operator/(const Tensor& a, double b) { return div(a, b); }
+inline Tensor operator/(double a, const Tensor& b) { return rdiv(b, a); }
+
+// Grad mode is per thread, as in PyTorch.
+struct GradMode {
+  static bool is_enabled();
+  static void set_enabled(bool enabled);
+};
+class NoGradGuard {
+ public:
+  NoGradGuard() : previous_(GradMode::is_enabled()) { GradMode::set_enabled(false); }
+  ~NoGradGuard() { GradMode::set_enabled(previous_); }
+  NoGradGuard(const NoGradGuard&) = delete;
+  NoGradGuard& operator=(const NoGradGuard&) = delete;
+
+ private:
+  bool previous_;
+};
+class EnableGradGuard {
+ public:
+  explicit EnableGradGuard(bool enabled = true) : previous_(GradMode::is_enabled()) { GradMode::set_enabled(enabled); }
+  ~EnableGradGuard() { GradMode::set_enabled(previous_); }
+  EnableGradGuard(const EnableGradGuard&) = delete;
+  EnableGradGuard& operator=(const EnableGradGuard&) = delete;
+
+ private:
+  bool previous_;
+};
+
+}  // namespace xgrad

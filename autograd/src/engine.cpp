@@ -1,0 +1,300 @@
+// The backward engine: collects the graph reachable from the roots with an explicit stack, counts how many
+// consumers feed each node, then runs nodes whose consumers are all done (no recursion anywhere).
+#include "engine.hpp"
+
+#include <algorithm>
+#include <string>
+
+#include "anomaly.hpp"
+#include "node.hpp"
+#include "ops_internal.hpp"
+
+namespace xgrad {
+
+// ---------------------------------------------------------------- nodes
+
+namespace {
+thread_local uint64_t next_sequence_number = 0;
+}
+
+Node::Node(const char* name_in) : name(name_in), sequence_number(next_sequence_number++) {}
+Node::~Node() = default;
+
+AccumulateGrad::AccumulateGrad(TensorImpl* leaf_in) : Node("AccumulateGrad"), leaf(leaf_in) {
+  leaf->grad_accumulator = this;
+  output_shape = leaf->shape;
+  output_dtype = leaf->dtype;
+}
+AccumulateGrad::~AccumulateGrad() {
+  if (leaf->grad_accumulator == this) leaf->grad_accumulator = nullptr;
+}
+void AccumulateGrad::apply(const Tensor& grad, Grads&) { accumulate_into(leaf->grad, grad, GradMode::is_enabled()); }
+
+static bool sole_owner(const Tensor& tensor) {
+  TensorImpl* impl = tensor.impl();
+  return impl->ref_count.load(std::memory_order_relaxed) == 1 &&
+         impl->storage->ref_count.load(std::memory_order_relaxed) == 1 && !impl->grad_fn;
+}
+
+void accumulate_into(Tensor& slot, const Tensor& incoming, bool create_graph) {
+  if (!slot.defined()) {
+    // Steal a buffer nobody else holds; otherwise keep a private copy (or the graph, with create_graph).
+    slot = create_graph || sole_owner(incoming) ? incoming : incoming.detach().clone();
+  } else if (create_graph || slot.requires_grad()) {
+    slot = add(slot, incoming);
+  } else {
+    add_inplace_raw(slot, incoming);  // keeps the user's grad handle valid
+  }
+}
+
+Ref<Node> gradient_edge(const Tensor& tensor) {
+  TensorImpl* impl = tensor.impl();
+  if (!impl || !impl->requires_grad) return {};
+  if (impl->grad_fn) return impl->grad_fn;
+  if (impl->grad_accumulator) return Ref<Node>(impl->grad_accumulator);
+  return Ref<Node>(new AccumulateGrad(impl));
+}
+
+bool any_requires_grad(std::initializer_list<const Tensor*> inputs) {
+  if (!GradMode::is_enabled()) return false;
+  for (const Tensor* input : inputs)
+    if (input->requires_grad()) return true;
+  return false;
+}
+
+static void add_edge(Node* node, const Tensor& input, const Shape& output_shape) {
+  Edge edge;
+  edge.node = gradient_edge(input);
+  if (edge.node && input.shape() != output_shape) {
+    edge.reduce = true;
+    edge.reduce_to = input.shape();
+  }
+  node->edges.push_back(std::move(edge));
+}
+
+static void link_output(Tensor& output, Node* node) {
+  TensorImpl* impl = output.impl();
+  node->output_shape = impl->shape;
+  node->output_dtype = impl->dtype;
+  impl->grad_fn = Ref<Node>(node);
+  impl->requires_grad = true;
+  if (anomaly_mode_enabled()) check_forward_anomaly(node->name, output);
+}
+
+void attach(Tensor& output, Node* node, std::initializer_list<const Tensor*> inputs) {
+  node->edges.reserve(inputs.size());
+  for (const Tensor* input : inputs) add_edge(node, *input, output.shape());
+  link_output(output, node);
+}
+void attach(Tensor& output, Node* node, const std::vector<Tensor>& inputs) {
+  node->edges.reserve(inputs.size());
+  for (const Tensor& input : inputs) add_edge(node, input, output.shape());
+  link_output(output, node);
+}
+
+// ---------------------------------------------------------------- saved tensors
+
+SavedTensor::SavedTensor(const Tensor& tensor, bool is_output)
+    : tensor_(is_output ? tensor.detach() : tensor),
+      version_(tensor.impl()->storage->version.load(std::memory_order_relaxed)),
+      is_output_(is_output) {}
+
+Tensor SavedTensor::unpack(Node* node) const {
+  if (!tensor_.defined()) return tensor_;
+  uint32_t now = tensor_.impl()->storage->version.load(std::memory_order_relaxed);
+  if (now != version_)
+    throw std::logic_error(std::string("one of the tensors needed for gradient computation by ") + node->name +
+                           " has been modified by an inplace operation: its shape is " +
+                           shape_string(tensor_.shape()) + ", saved at version " + std::to_string(version_) +
+                           ", now at version " + std::to_string(now));
+  if (!is_output_ || !GradMode::is_enabled()) return tensor_;
+  // Double backward: the output must carry its history again, which is this node.
+  Tensor output = make_alias(tensor_, tensor_.shape());
+  output.impl()->grad_fn = Ref<Node>(node);
+  output.impl()->requires_grad = true;
+  return output;
+}
+
+// ---------------------------------------------------------------- engine
+
+namespace {
+thread_local uint64_t visit_generation = 0;
+
+struct ScratchCleaner {
+  std::vector<Node*>& nodes;
+  ~ScratchCleaner() {
+    for (Node* node : nodes) {
+      node->grad_buffer = Tensor();
+      node->capture_slot = -1;
+      node->needed = true;
+    }
+  }
+};
+
+void add_to_buffer(Node* node, Tensor gradient, bool create_graph) {
+  if (!node->grad_buffer.defined()) {
+    node->grad_buffer = std::move(gradient);
+  } else if (!create_graph && sole_owner(node->grad_buffer)) {
+    add_inplace_raw(node->grad_buffer, gradient);
+  } else {
+    node->grad_buffer = add(node->grad_buffer, gradient);
+  }
+}
+
+void check_gradient(const Node& producer, size_t input, const Tensor& gradient, const Node& consumer) {
+  const Shape& expected = consumer.output_shape;
+  if (gradient.shape() != expected || gradient.dtype() != consumer.output_dtype)
+    throw std::logic_error(std::string("backward of ") + producer.name + " returned a gradient of shape " +
+                           shape_string(gradient.shape()) + " (" + dtype_name(gradient.dtype()) + ") for input " +
+                           std::to_string(input) + ", expected " + shape_string(expected) + " (" +
+                           dtype_name(consumer.output_dtype) + ")");
+}
+}  // namespace
+
+std::vector<Tensor> run_backward(const std::vector<Tensor>& roots, const std::vector<Tensor>& root_grads,
+                                 bool retain_graph, bool create_graph, const std::vector<Tensor>* inputs,
+                                 bool allow_unused) {
+  if (roots.size() != root_grads.size() && !root_grads.empty())
+    throw std::invalid_argument("backward: got " + std::to_string(roots.size()) + " outputs but " +
+                                std::to_string(root_grads.size()) + " gradients");
+  EnableGradGuard grad_mode(create_graph);
+
+  // Seed gradients.
+  std::vector<Ref<Node>> root_nodes;
+  std::vector<Tensor> seeds;
+  for (size_t i = 0; i < roots.size(); ++i) {
+    const Tensor& root = roots[i];
+    if (!root.defined()) throw std::invalid_argument("backward: output " + std::to_string(i) + " is undefined");
+    Ref<Node> node = gradient_edge(root);
+    if (!node)
+      throw std::logic_error("backward: element " + std::to_string(i) +
+                             " of tensors does not require grad and does not have a grad_fn");
+    Tensor seed = root_grads.empty() ? Tensor() : root_grads[i];
+    if (!seed.defined()) {
+      if (root.numel() != 1)
+        throw std::logic_error("backward: grad can be implicitly created only for scalar outputs, but the output has shape " +
+                               shape_string(root.shape()) + "; pass a gradient");
+      seed = ones_like(root);
+    } else if (seed.shape() != root.shape() || seed.dtype() != root.dtype()) {
+      throw std::invalid_argument("backward: gradient of shape " + shape_string(seed.shape()) + " (" +
+                                  dtype_name(seed.dtype()) + ") does not match output of shape " +
+                                  shape_string(root.shape()) + " (" + dtype_name(root.dtype()) + ")");
+    }
+    root_nodes.push_back(std::move(node));
+    seeds.push_back(std::move(seed));
+  }
+
+  // Collect reachable nodes and count consumers, with an explicit stack.
+  uint64_t generation = ++visit_generation;
+  std::vector<Node*> nodes;
+  std::vector<Node*> stack;
+  for (const Ref<Node>& root : root_nodes) {
+    if (root->visit_mark != generation) {
+      root->visit_mark = generation;
+      root->dependencies = 0;
+      nodes.push_back(root.get());
+      stack.push_back(root.get());
+    }
+  }
+  while (!stack.empty()) {
+    Node* node = stack.back();
+    stack.pop_back();
+    for (Edge& edge : node->edges) {
+      Node* next = edge.node.get();
+      if (!next) continue;
+      if (next->visit_mark != generation) {
+        next->visit_mark = generation;
+        next->dependencies = 0;
+        nodes.push_back(next);
+        stack.push_back(next);
+      }
+      ++next->dependencies;
+    }
+  }
+  ScratchCleaner cleaner{nodes};
+
+  // autograd::grad: capture at the inputs' nodes, run only nodes that lead to one, never touch .grad.
+  std::vector<Tensor> results;
+  if (inputs) {
+    results.resize(inputs->size());
+    std::vector<Ref<Node>> keep_alive;
+    for (size_t i = 0; i < inputs->size(); ++i) {
+      const Tensor& input = (*inputs)[i];
+      if (!input.defined() || !input.requires_grad())
+        throw std::invalid_argument("grad: input " + std::to_string(i) + " does not require grad");
+      Node* node = input.impl()->grad_fn ? input.impl()->grad_fn.get() : input.impl()->grad_accumulator;
+      if (!node || node->visit_mark != generation) {
+        if (allow_unused) continue;
+        throw std::invalid_argument("grad: input " + std::to_string(i) +
+                                    " was not used in the graph of the outputs (pass allow_unused)");
+      }
+      if (node->capture_slot >= 0 && node->capture_slot != static_cast<int32_t>(i))
+        throw std::invalid_argument("grad: inputs " + std::to_string(node->capture_slot) + " and " +
+                                    std::to_string(i) + " are the same tensor");
+      node->capture_slot = static_cast<int32_t>(i);
+    }
+    // Creation order is topological: inputs' nodes come before their consumers.
+    std::vector<Node*> ordered = nodes;
+    std::sort(ordered.begin(), ordered.end(),
+              [](const Node* a, const Node* b) { return a->sequence_number < b->sequence_number; });
+    for (Node* node : ordered) {
+      bool needed = node->capture_slot >= 0;
+      for (const Edge& edge : node->edges)
+        if (edge.node && edge.node->needed) needed = true;
+      node->needed = needed;
+    }
+  }
+
+  std::vector<Node*> ready;
+  for (size_t i = 0; i < root_nodes.size(); ++i) add_to_buffer(root_nodes[i].get(), seeds[i], create_graph);
+  for (const Ref<Node>& root : root_nodes)
+    if (root->dependencies == 0 && std::find(ready.begin(), ready.end(), root.get()) == ready.end())
+      ready.push_back(root.get());
+
+  std::vector<Tensor> input_grads;
+  while (!ready.empty()) {
+    Node* node = ready.back();
+    ready.pop_back();
+    Tensor grad = std::move(node->grad_buffer);
+    node->grad_buffer = Tensor();
+
+    if (grad.defined()) {
+      if (node->capture_slot >= 0) {
+        results[node->capture_slot] = create_graph ? grad : grad.detach();
+      }
+      if (node->retained_output && !inputs)
+        accumulate_into(node->retained_output->grad, grad, create_graph);
+    }
+    bool run = grad.defined() && node->needed && !(inputs && node->is_accumulator());
+    input_grads.assign(node->edges.size(), Tensor());
+    if (run) {
+      if (node->released)
+        throw std::logic_error(std::string("backward: trying to backward through the graph a second time (") +
+                               node->name +
+                               "): its saved tensors were freed by the first backward; pass retain_graph=true "
+                               "to the first call if you need to backward twice");
+      Grads grads{node, input_grads.data()};
+      node->apply(grad, grads);
+      if (!retain_graph && !node->is_accumulator()) {
+        node->release_saved();
+        node->released = true;
+      }
+      if (anomaly_mode_enabled()) check_backward_anomaly(node->name, input_grads);
+    }
+    for (size_t i = 0; i < node->edges.size(); ++i) {
+      Edge& edge = node->edges[i];
+      Node* next = edge.node.get();
+      if (!next) continue;
+      Tensor& gradient = input_grads[i];
+      if (gradient.defined()) {
+        if (edge.reduce) gradient = sum_to(gradient, edge.reduce_to);
+        check_gradient(*node, i, gradient, *next);
+        add_to_buffer(next, std::move(gradient), create_graph);
+      }
+      if (--next->dependencies == 0) ready.push_back(next);
+    }
+  }
+  return results;
+}
+
+}  // namespace xgrad

@@ -1,0 +1,111 @@
+// Private: numeric kernels over tensor bodies. The only autograd header that includes xtensor.
+// Tiny tensors take plain loops (an xtensor adaptor costs ~150 ns to set up); larger ones use xtensor's
+// SIMD math and broadcasting.
+#pragma once
+
+#ifndef XTENSOR_USE_XSIMD
+#define XTENSOR_USE_XSIMD
+#endif
+// xsimd would make xtensor's default allocator an aligned one (~70 ns per allocation); keep std's.
+#define XTENSOR_DEFAULT_ALLOCATOR(T) std::allocator<T>
+
+#include <xtensor/xadapt.hpp>
+#include <xtensor/xbroadcast.hpp>
+#include <xtensor/xmath.hpp>
+#include <xtensor/xnoalias.hpp>
+#include <xtensor/xreducer.hpp>
+
+#include <array>
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include "ops_internal.hpp"
+#include "tensor_impl.hpp"
+
+namespace xgrad {
+
+inline std::vector<size_t> to_extents(const Shape& shape) { return std::vector<size_t>(shape.begin(), shape.end()); }
+
+template <class T>
+auto adapt(const TensorImpl& impl) {
+  return xt::adapt(impl.data<T>(), static_cast<size_t>(impl.numel), xt::no_ownership(), to_extents(impl.shape));
+}
+template <class T>
+auto adapt_flat(T* data, int64_t count) {
+  return xt::adapt(data, static_cast<size_t>(count), xt::no_ownership(), std::array<size_t, 1>{static_cast<size_t>(count)});
+}
+
+
+// True when `small` (ignoring leading 1s) equals the trailing dims of `big`: a bias-style broadcast.
+inline bool is_trailing_broadcast(const Shape& small, const Shape& big) {
+  size_t first = 0;
+  while (first < small.size() && small[first] == 1) ++first;
+  size_t count = small.size() - first;
+  if (count > big.size()) return false;
+  for (size_t i = 0; i < count; ++i)
+    if (small[first + i] != big[big.size() - count + i]) return false;
+  return true;
+}
+
+// Copies `source` broadcast to `shape` into `target` (both of the target's dtype T).
+template <class T>
+void broadcast_copy(const TensorImpl& source, TensorImpl& target) {
+  auto from = adapt<T>(source);
+  auto to = adapt<T>(target);
+  xt::noalias(to) = xt::broadcast(from, to_extents(target.shape));
+}
+
+// out[i] = op(a[i], b[i]) with NumPy broadcasting; `out` already has the broadcast shape.
+// `out` may be `a` itself (in-place ops).
+template <class T, class Op>
+void binary_kernel(const TensorImpl& a, const TensorImpl& b, TensorImpl& out, Op op) {
+  const T* pa = a.data<T>();
+  const T* pb = b.data<T>();
+  T* po = out.data<T>();
+  const int64_t n = out.numel;
+  if (a.numel == n && b.numel == n) {
+    for (int64_t i = 0; i < n; ++i) po[i] = op(pa[i], pb[i]);
+  } else if (a.numel == n && b.numel == 1) {
+    const T s = pb[0];
+    for (int64_t i = 0; i < n; ++i) po[i] = op(pa[i], s);
+  } else if (b.numel == n && a.numel == 1) {
+    const T s = pa[0];
+    for (int64_t i = 0; i < n; ++i) po[i] = op(s, pb[i]);
+  } else if (a.numel == n && b.numel > 0 && is_trailing_broadcast(b.shape, out.shape)) {
+    const int64_t m = b.numel;
+    for (int64_t row = 0; row < n; row += m)
+      for (int64_t j = 0; j < m; ++j) po[row + j] = op(pa[row + j], pb[j]);
+  } else if (b.numel == n && a.numel > 0 && is_trailing_broadcast(a.shape, out.shape)) {
+    const int64_t m = a.numel;
+    for (int64_t row = 0; row < n; row += m)
+      for (int64_t j = 0; j < m; ++j) po[row + j] = op(pa[j], pb[row + j]);
+  } else if (n > 0) {
+    // General broadcasting: let xtensor expand the operands, then run the same-shape loop.
+    TensorImpl wide_a(out.shape, out.dtype), wide_b(out.shape, out.dtype);
+    broadcast_copy<T>(a, wide_a);
+    broadcast_copy<T>(b, wide_b);
+    const T* qa = wide_a.data<T>();
+    const T* qb = wide_b.data<T>();
+    for (int64_t i = 0; i < n; ++i) po[i] = op(qa[i], qb[i]);
+  }
+}
+
+// out[i] = op(x[i]); `out` may be `x`.
+template <class T, class Op>
+void unary_kernel(const TensorImpl& x, TensorImpl& out, Op op) {
+  const T* px = x.data<T>();
+  T* po = out.data<T>();
+  for (int64_t i = 0; i < x.numel; ++i) po[i] = op(px[i]);
+}
+
+// Transcendental maps: a scalar loop for tiny tensors, xtensor's SIMD kernels otherwise.
+template <class T, class Scalar, class Vector>
+void math_kernel(const TensorImpl& x, TensorImpl& out, Scalar scalar, Vector vector) {
+  if (x.numel < 32) return unary_kernel<T>(x, out, scalar);
+  auto in = adapt_flat<T>(x.data<T>(), x.numel);
+  auto to = adapt_flat<T>(out.data<T>(), out.numel);
+  xt::noalias(to) = vector(in);
+}
+
+}  // namespace xgrad

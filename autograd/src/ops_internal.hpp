@@ -1,0 +1,30 @@
+// Private ops shared by the engine, the ops files and the nn/optim layers.
+#pragma once
+#include <vector>
+
+#include "xgrad/tensor.hpp"
+
+namespace xgrad {
+
+// target += value without history (value broadcasts to target's shape); bumps target's version.
+void add_inplace_raw(Tensor& target, const Tensor& value);
+// Where `keep` is 0 the result is 0, elsewhere `x`; differentiable in x (the mask is a constant).
+Tensor masked_zero(const Tensor& x, const Tensor& keep);
+// 1 where predicate holds, else 0; never requires grad.
+Tensor mask_positive(const Tensor& x);                          // x > 0
+Tensor mask_in_range(const Tensor& x, double low, double high);  // low <= x <= high
+Tensor mask_equal(const Tensor& x, const Tensor& value);        // x == value (broadcast)
+Tensor sign(const Tensor& x);                                    // constant: no gradient
+// Batched product on 3-D tensors [B, n, k] x [B, k, m], reading either operand transposed in place (BLAS flags).
+Tensor bmm(const Tensor& a, const Tensor& b, bool transpose_a, bool transpose_b);
+// Backward of slice and index_select: a zero tensor of `shape` with `grad` placed at / added into the positions.
+Tensor slice_backward(const Tensor& grad, const Shape& shape, int64_t dim, int64_t start);
+Tensor index_add_zeros(const Tensor& grad, const Shape& shape, int64_t dim, const std::vector<int64_t>& indices);
+// Throws `op: dtypes float32 and float64 differ` (xgrad does not promote silently).
+void check_same_dtype(const char* op, const Tensor& a, const Tensor& b);
+void check_defined(const char* op, const Tensor& x);
+// NumPy broadcasting of two shapes; throws `op: shapes [..] and [..] cannot broadcast`.
+Shape broadcast_shapes(const char* op, const Shape& a, const Shape& b);
+void bump_version(const Tensor& x);
+
+}  // namespace xgrad

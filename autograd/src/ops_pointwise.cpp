@@ -1,0 +1,474 @@
+// Element-wise ops: each op's forward and backward side by side. Backward formulas use differentiable
+// ops, so create_graph yields higher-order gradients.
+#include <cmath>
+#include <string>
+
+#include "kernels.hpp"
+#include "node.hpp"
+#include "ops_internal.hpp"
+
+namespace xgrad {
+
+void check_defined(const char* op, const Tensor& x) {
+  if (!x.defined()) throw std::invalid_argument(std::string(op) + ": undefined tensor");
+}
+
+void check_same_dtype(const char* op, const Tensor& a, const Tensor& b) {
+  check_defined(op, a);
+  check_defined(op, b);
+  if (a.dtype() != b.dtype())
+    throw std::invalid_argument(std::string(op) + ": dtypes " + dtype_name(a.dtype()) + " and " +
+                                dtype_name(b.dtype()) + " differ; convert one with .to()");
+}
+
+void bump_version(const Tensor& x) { x.impl()->storage->version.fetch_add(1, std::memory_order_relaxed); }
+
+Shape broadcast_shapes(const char* op, const Shape& a, const Shape& b) {
+  if (a == b) return a;
+  size_t rank = std::max(a.size(), b.size());
+  Shape out(rank);
+  for (size_t i = 0; i < rank; ++i) {
+    int64_t da = i < rank - a.size() ? 1 : a[i - (rank - a.size())];
+    int64_t db = i < rank - b.size() ? 1 : b[i - (rank - b.size())];
+    if (da != db && da != 1 && db != 1)
+      throw std::invalid_argument(std::string(op) + ": shapes " + shape_string(a) + " and " + shape_string(b) +
+                                  " cannot broadcast");
+    out[i] = da == 1 ? db : da;
+  }
+  return out;
+}
+
+namespace {
+
+template <class Op>
+Tensor binary_forward(const char* op, const Tensor& a, const Tensor& b, Op scalar_op) {
+  check_same_dtype(op, a, b);
+  Tensor out = make_tensor(broadcast_shapes(op, a.shape(), b.shape()), a.dtype());
+  XG_DISPATCH(a.dtype(), binary_kernel<T>(*a.impl(), *b.impl(), *out.impl(), scalar_op));
+  return out;
+}
+
+template <class Op>
+Tensor unary_forward(const char* op, const Tensor& x, Op scalar_op) {
+  check_defined(op, x);
+  Tensor out = make_tensor(x.shape(), x.dtype());
+  XG_DISPATCH(x.dtype(), unary_kernel<T>(*x.impl(), *out.impl(), scalar_op));
+  return out;
+}
+
+template <class Scalar, class Vector>
+Tensor math_forward(const char* op, const Tensor& x, Scalar scalar_op, Vector vector_op) {
+  check_defined(op, x);
+  Tensor out = make_tensor(x.shape(), x.dtype());
+  XG_DISPATCH(x.dtype(), math_kernel<T>(*x.impl(), *out.impl(), scalar_op, vector_op));
+  return out;
+}
+
+struct Plus { template <class T> T operator()(T x, T y) const { return x + y; } };
+struct Minus { template <class T> T operator()(T x, T y) const { return x - y; } };
+struct Times { template <class T> T operator()(T x, T y) const { return x * y; } };
+struct Divide { template <class T> T operator()(T x, T y) const { return x / y; } };
+
+}  // namespace
+
+// ---------------------------------------------------------------- binary
+
+Tensor add(const Tensor& a, const Tensor& b) {
+  Tensor out = binary_forward("add", a, b, Plus{});
+  record(out, "AddBackward", {&a, &b}, [](const Tensor& grad, Grads& grads) {
+    grads.set(0, grad);
+    grads.set(1, grad);
+  });
+  return out;
+}
+
+Tensor sub(const Tensor& a, const Tensor& b) {
+  Tensor out = binary_forward("sub", a, b, Minus{});
+  record(out, "SubBackward", {&a, &b}, [](const Tensor& grad, Grads& grads) {
+    grads.set(0, grad);
+    if (grads.needs(1)) grads.set(1, neg(grad));
+  });
+  return out;
+}
+
+Tensor mul(const Tensor& a, const Tensor& b) {
+  Tensor out = binary_forward("mul", a, b, Times{});
+  if (any_requires_grad({&a, &b})) {
+    SavedTensor saved_a(a, false), saved_b(b, false);
+    record(out, "MulBackward", {&a, &b}, [saved_a, saved_b](const Tensor& grad, Grads& grads) {
+      if (grads.needs(0)) grads.set(0, mul(grad, saved_b.unpack(grads.node)));
+      if (grads.needs(1)) grads.set(1, mul(grad, saved_a.unpack(grads.node)));
+    });
+  }
+  return out;
+}
+
+Tensor div(const Tensor& a, const Tensor& b) {
+  Tensor out = binary_forward("div", a, b, Divide{});
+  if (any_requires_grad({&a, &b})) {
+    SavedTensor saved_a(a, false), saved_b(b, false);
+    record(out, "DivBackward", {&a, &b}, [saved_a, saved_b](const Tensor& grad, Grads& grads) {
+      Tensor divisor = saved_b.unpack(grads.node);
+      if (grads.needs(0)) grads.set(0, div(grad, divisor));
+      if (grads.needs(1)) grads.set(1, neg(div(mul(grad, saved_a.unpack(grads.node)), mul(divisor, divisor))));
+    });
+  }
+  return out;
+}
+
+Tensor pow(const Tensor& base, const Tensor& exponent) {
+  Tensor out = binary_forward("pow", base, exponent, [](auto x, auto y) { return std::pow(x, y); });
+  if (any_requires_grad({&base, &exponent})) {
+    SavedTensor saved_base(base, false), saved_exponent(exponent, false), saved_out(out, true);
+    record(out, "PowBackward", {&base, &exponent},
+           [saved_base, saved_exponent, saved_out](const Tensor& grad, Grads& grads) {
+             Tensor x = saved_base.unpack(grads.node);
+             Tensor y = saved_exponent.unpack(grads.node);
+             if (grads.needs(0)) {
+               // d/dx x^y = y x^(y-1); PyTorch defines it as 0 where y == 0 (even at x == 0).
+               Tensor local = mul(y, pow(x, add(y, -1.0)));
+               Tensor keep = rsub(mask_equal(y, zeros_like(y)), 1.0);
+               grads.set(0, mul(grad, masked_zero(local, keep)));
+             }
+             if (grads.needs(1)) {
+               // d/dy x^y = x^y log x; 0 where x == 0 and y >= 0, as in PyTorch.
+               Tensor local = mul(saved_out.unpack(grads.node), log(x));
+               Tensor at_zero = mask_equal(x, zeros_like(x));
+               Tensor keep = rsub(mul(at_zero, mask_in_range(y, 0.0, INFINITY)), 1.0);
+               grads.set(1, mul(grad, masked_zero(local, keep)));
+             }
+           });
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------- with a double
+
+Tensor add(const Tensor& a, double b) {
+  Tensor out = unary_forward("add", a, [b](auto x) { return x + static_cast<decltype(x)>(b); });
+  record(out, "AddBackward", {&a}, [](const Tensor& grad, Grads& grads) { grads.set(0, grad); });
+  return out;
+}
+
+Tensor mul(const Tensor& a, double b) {
+  Tensor out = unary_forward("mul", a, [b](auto x) { return x * static_cast<decltype(x)>(b); });
+  record(out, "MulBackward", {&a}, [b](const Tensor& grad, Grads& grads) { grads.set(0, mul(grad, b)); });
+  return out;
+}
+
+Tensor div(const Tensor& a, double b) {
+  Tensor out = unary_forward("div", a, [b](auto x) { return x / static_cast<decltype(x)>(b); });
+  record(out, "DivBackward", {&a}, [b](const Tensor& grad, Grads& grads) { grads.set(0, div(grad, b)); });
+  return out;
+}
+
+Tensor rsub(const Tensor& a, double b) {
+  Tensor out = unary_forward("rsub", a, [b](auto x) { return static_cast<decltype(x)>(b) - x; });
+  record(out, "RsubBackward", {&a}, [](const Tensor& grad, Grads& grads) { grads.set(0, neg(grad)); });
+  return out;
+}
+
+Tensor rdiv(const Tensor& a, double b) {
+  Tensor out = unary_forward("rdiv", a, [b](auto x) { return static_cast<decltype(x)>(b) / x; });
+  if (any_requires_grad({&a})) {
+    SavedTensor saved_a(a, false);
+    record(out, "RdivBackward", {&a}, [saved_a, b](const Tensor& grad, Grads& grads) {
+      Tensor x = saved_a.unpack(grads.node);
+      grads.set(0, mul(div(grad, mul(x, x)), -b));
+    });
+  }
+  return out;
+}
+
+Tensor neg(const Tensor& a) {
+  Tensor out = unary_forward("neg", a, [](auto x) { return -x; });
+  record(out, "NegBackward", {&a}, [](const Tensor& grad, Grads& grads) { grads.set(0, neg(grad)); });
+  return out;
+}
+
+Tensor pow(const Tensor& base, double exponent) {
+  Tensor out;
+  if (exponent == 2.0)
+    out = unary_forward("pow", base, [](auto x) { return x * x; });
+  else
+    out = unary_forward("pow", base, [exponent](auto x) { return std::pow(x, static_cast<decltype(x)>(exponent)); });
+  if (any_requires_grad({&base})) {
+    SavedTensor saved_base(base, false);
+    record(out, "PowBackward", {&base}, [saved_base, exponent](const Tensor& grad, Grads& grads) {
+      if (exponent == 0.0) return grads.set(0, zeros_like(grad));
+      Tensor x = saved_base.unpack(grads.node);
+      Tensor local = exponent == 2.0 ? mul(x, 2.0) : mul(pow(x, exponent - 1.0), exponent);
+      grads.set(0, mul(grad, local));
+    });
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------- unary math
+
+Tensor exp(const Tensor& x) {
+  Tensor out = math_forward(
+      "exp", x, [](auto v) { return std::exp(v); }, [](const auto& e) { return xt::exp(e); });
+  if (any_requires_grad({&x})) {
+    SavedTensor saved_out(out, true);
+    record(out, "ExpBackward", {&x},
+           [saved_out](const Tensor& grad, Grads& grads) { grads.set(0, mul(grad, saved_out.unpack(grads.node))); });
+  }
+  return out;
+}
+
+Tensor log(const Tensor& x) {
+  Tensor out = math_forward(
+      "log", x, [](auto v) { return std::log(v); }, [](const auto& e) { return xt::log(e); });
+  if (any_requires_grad({&x})) {
+    SavedTensor saved_x(x, false);
+    record(out, "LogBackward", {&x},
+           [saved_x](const Tensor& grad, Grads& grads) { grads.set(0, div(grad, saved_x.unpack(grads.node))); });
+  }
+  return out;
+}
+
+Tensor sqrt(const Tensor& x) {
+  Tensor out = math_forward(
+      "sqrt", x, [](auto v) { return std::sqrt(v); }, [](const auto& e) { return xt::sqrt(e); });
+  if (any_requires_grad({&x})) {
+    SavedTensor saved_out(out, true);
+    record(out, "SqrtBackward", {&x}, [saved_out](const Tensor& grad, Grads& grads) {
+      grads.set(0, div(grad, mul(saved_out.unpack(grads.node), 2.0)));
+    });
+  }
+  return out;
+}
+
+Tensor abs(const Tensor& x) {
+  Tensor out = unary_forward("abs", x, [](auto v) { return std::abs(v); });
+  if (any_requires_grad({&x})) {
+    SavedTensor saved_x(x, false);
+    record(out, "AbsBackward", {&x},
+           [saved_x](const Tensor& grad, Grads& grads) { grads.set(0, mul(grad, sign(saved_x.unpack(grads.node)))); });
+  }
+  return out;
+}
+
+Tensor tanh(const Tensor& x) {
+  Tensor out = math_forward(
+      "tanh", x, [](auto v) { return std::tanh(v); }, [](const auto& e) { return xt::tanh(e); });
+  if (any_requires_grad({&x})) {
+    SavedTensor saved_out(out, true);
+    record(out, "TanhBackward", {&x}, [saved_out](const Tensor& grad, Grads& grads) {
+      Tensor y = saved_out.unpack(grads.node);
+      grads.set(0, mul(grad, rsub(mul(y, y), 1.0)));
+    });
+  }
+  return out;
+}
+
+Tensor sigmoid(const Tensor& x) {
+  Tensor out = math_forward(
+      "sigmoid", x, [](auto v) { return decltype(v)(1) / (decltype(v)(1) + std::exp(-v)); },
+      [](const auto& e) { return 1 / (1 + xt::exp(-e)); });
+  if (any_requires_grad({&x})) {
+    SavedTensor saved_out(out, true);
+    record(out, "SigmoidBackward", {&x}, [saved_out](const Tensor& grad, Grads& grads) {
+      Tensor y = saved_out.unpack(grads.node);
+      grads.set(0, mul(grad, mul(y, rsub(y, 1.0))));
+    });
+  }
+  return out;
+}
+
+Tensor relu(const Tensor& x) {
+  Tensor out = unary_forward("relu", x, [](auto v) { return v > 0 ? v : decltype(v)(0); });
+  if (any_requires_grad({&x})) {
+    SavedTensor saved_out(out, true);
+    record(out, "ReluBackward", {&x}, [saved_out](const Tensor& grad, Grads& grads) {
+      grads.set(0, masked_zero(grad, mask_positive(saved_out.unpack(grads.node))));
+    });
+  }
+  return out;
+}
+
+Tensor clamp(const Tensor& x, double min, double max) {
+  if (min > max) throw std::invalid_argument("clamp: min " + std::to_string(min) + " is greater than max " + std::to_string(max));
+  Tensor out = unary_forward("clamp", x, [min, max](auto v) {
+    using T = decltype(v);
+    return v < T(min) ? T(min) : (v > T(max) ? T(max) : v);
+  });
+  if (any_requires_grad({&x})) {
+    SavedTensor saved_x(x, false);
+    record(out, "ClampBackward", {&x}, [saved_x, min, max](const Tensor& grad, Grads& grads) {
+      grads.set(0, masked_zero(grad, mask_in_range(saved_x.unpack(grads.node), min, max)));
+    });
+  }
+  return out;
+}
+
+Tensor Tensor::clone() const {
+  Tensor out = unary_forward("clone", *this, [](auto v) { return v; });
+  record(out, "CloneBackward", {this}, [](const Tensor& grad, Grads& grads) { grads.set(0, grad); });
+  return out;
+}
+
+Tensor Tensor::to(Dtype target) const {
+  check_defined("to", *this);
+  if (target == dtype()) return *this;
+  Tensor out = make_tensor(shape(), target);
+  const TensorImpl& source = *impl();
+  XG_DISPATCH(target, {
+    T* destination = out.impl()->data<T>();
+    if (source.dtype == kFloat64)
+      for (int64_t i = 0; i < source.numel; ++i) destination[i] = static_cast<T>(source.data<double>()[i]);
+    else
+      for (int64_t i = 0; i < source.numel; ++i) destination[i] = static_cast<T>(source.data<float>()[i]);
+  });
+  Dtype original = dtype();
+  record(out, "ToCopyBackward", {this}, [original](const Tensor& grad, Grads& grads) { grads.set(0, grad.to(original)); });
+  return out;
+}
+
+// ---------------------------------------------------------------- masks (constants)
+
+Tensor masked_zero(const Tensor& x, const Tensor& keep) {
+  Tensor out = binary_forward("masked_zero", x, keep, [](auto v, auto k) { return k != 0 ? v : decltype(v)(0); });
+  if (any_requires_grad({&x})) {
+    Tensor mask = keep.detach();
+    record(out, "MaskedFillBackward", {&x}, [mask](const Tensor& grad, Grads& grads) { grads.set(0, masked_zero(grad, mask)); });
+  }
+  return out;
+}
+
+Tensor mask_positive(const Tensor& x) {
+  return unary_forward("mask", x, [](auto v) { return v > 0 ? decltype(v)(1) : decltype(v)(0); });
+}
+Tensor mask_in_range(const Tensor& x, double low, double high) {
+  return unary_forward("mask", x, [low, high](auto v) { return v >= low && v <= high ? decltype(v)(1) : decltype(v)(0); });
+}
+Tensor mask_equal(const Tensor& x, const Tensor& value) {
+  return binary_forward("mask", x, value, [](auto v, auto w) { return v == w ? decltype(v)(1) : decltype(v)(0); });
+}
+Tensor sign(const Tensor& x) {
+  return unary_forward("sign", x, [](auto v) { return decltype(v)((v > 0) - (v < 0)); });
+}
+
+// ---------------------------------------------------------------- in place
+
+void add_inplace_raw(Tensor& target, const Tensor& value) {
+  check_same_dtype("add_", target, value);
+  XG_DISPATCH(target.dtype(), binary_kernel<T>(*target.impl(), *value.impl(), *target.impl(), Plus{}));
+  bump_version(target);
+}
+
+namespace {
+void check_inplace_allowed(const char* op, const Tensor& self) {
+  check_defined(op, self);
+  if (GradMode::is_enabled() && self.requires_grad() && self.is_leaf())
+    throw std::logic_error(std::string(op) +
+                           ": a leaf tensor that requires grad is being used in an in-place operation; "
+                           "update parameters under NoGradGuard");
+}
+
+// An in-place op that must be recorded: compute out of place and move the result into self's body, so
+// tensors saved from the old value stay intact. Storage shared with another tensor would miss the update.
+void rebase_inplace(const char* op, Tensor& self, const Tensor& result) {
+  if (result.shape() != self.shape())
+    throw std::invalid_argument(std::string(op) + ": result of shape " + shape_string(result.shape()) +
+                                " cannot be written into a tensor of shape " + shape_string(self.shape()));
+  TensorImpl& body = *self.impl();
+  Node* previous = body.grad_fn.get();
+  body.storage = result.impl()->storage;
+  body.grad_fn = result.impl()->grad_fn;
+  body.requires_grad = result.requires_grad();
+  if (body.retains_grad) {
+    if (previous && previous->retained_output == &body) previous->retained_output = nullptr;
+    if (body.grad_fn) body.grad_fn->retained_output = &body;
+  }
+}
+
+template <class OutOfPlace, class Op>
+Tensor& inplace_binary(const char* op, Tensor& self, const Tensor& other, OutOfPlace out_of_place, Op scalar_op) {
+  check_inplace_allowed(op, self);
+  check_same_dtype(op, self, other);
+  if (GradMode::is_enabled() && (self.requires_grad() || other.requires_grad())) {
+    if (self.impl()->storage->ref_count.load() > 1)
+      throw std::logic_error(std::string(op) +
+                             ": in-place op on a tensor that requires grad and shares storage with another tensor "
+                             "(a view or detach()); use the out-of-place op");
+    Tensor previous = make_alias(self, self.shape());
+    previous.impl()->grad_fn = self.impl()->grad_fn;
+    previous.impl()->requires_grad = self.requires_grad();
+    Tensor result = out_of_place(previous, other);
+    previous = Tensor();  // only the graph keeps the old value now
+    rebase_inplace(op, self, result);
+    return self;
+  }
+  Shape shape = broadcast_shapes(op, self.shape(), other.shape());
+  if (shape != self.shape())
+    throw std::invalid_argument(std::string(op) + ": shape " + shape_string(other.shape()) +
+                                " cannot be broadcast into the in-place target of shape " + shape_string(self.shape()));
+  XG_DISPATCH(self.dtype(), binary_kernel<T>(*self.impl(), *other.impl(), *self.impl(), scalar_op));
+  bump_version(self);
+  return self;
+}
+
+Tensor scalar_like(const Tensor& self, double value) { return full({}, value, dtype(self.dtype())); }
+}  // namespace
+
+Tensor& Tensor::operator+=(const Tensor& other) {
+  return inplace_binary("add_", *this, other, [](const Tensor& a, const Tensor& b) { return add(a, b); }, Plus{});
+}
+Tensor& Tensor::operator-=(const Tensor& other) {
+  return inplace_binary("sub_", *this, other, [](const Tensor& a, const Tensor& b) { return sub(a, b); }, Minus{});
+}
+Tensor& Tensor::operator*=(const Tensor& other) {
+  return inplace_binary("mul_", *this, other, [](const Tensor& a, const Tensor& b) { return mul(a, b); }, Times{});
+}
+Tensor& Tensor::operator/=(const Tensor& other) {
+  return inplace_binary("div_", *this, other, [](const Tensor& a, const Tensor& b) { return div(a, b); }, Divide{});
+}
+Tensor& Tensor::operator+=(double value) { return *this += scalar_like(*this, value); }
+Tensor& Tensor::operator-=(double value) { return *this -= scalar_like(*this, value); }
+Tensor& Tensor::operator*=(double value) { return *this *= scalar_like(*this, value); }
+Tensor& Tensor::operator/=(double value) { return *this /= scalar_like(*this, value); }
+
+Tensor& Tensor::fill_(double value) {
+  check_inplace_allowed("fill_", *this);
+  if (GradMode::is_enabled() && requires_grad())
+    throw std::logic_error("fill_: in-place fill of a tensor with history is not supported; use NoGradGuard or full()");
+  XG_DISPATCH(dtype(), {
+    T* data = impl()->data<T>();
+    std::fill(data, data + numel(), static_cast<T>(value));
+  });
+  bump_version(*this);
+  return *this;
+}
+
+Tensor& Tensor::zero_() { return fill_(0.0); }
+
+Tensor& Tensor::copy_(const Tensor& source) {
+  check_inplace_allowed("copy_", *this);
+  check_defined("copy_", source);
+  if (GradMode::is_enabled() && (requires_grad() || source.requires_grad()))
+    throw std::logic_error("copy_: recording an in-place copy is not supported; use NoGradGuard or clone()");
+  Shape shape = broadcast_shapes("copy_", this->shape(), source.shape());
+  if (shape != this->shape())
+    throw std::invalid_argument("copy_: source of shape " + shape_string(source.shape()) +
+                                " cannot be broadcast into a tensor of shape " + shape_string(this->shape()));
+  Tensor converted = source.to(dtype());
+  XG_DISPATCH(dtype(), binary_kernel<T>(*impl(), *converted.impl(), *impl(), [](T, T y) { return y; }));
+  bump_version(*this);
+  return *this;
+}
+
+Tensor Tensor::operator-() const { return neg(*this); }
+Tensor Tensor::pow(double exponent) const { return xgrad::pow(*this, exponent); }
+Tensor Tensor::pow(const Tensor& exponent) const { return xgrad::pow(*this, exponent); }
+Tensor Tensor::exp() const { return xgrad::exp(*this); }
+Tensor Tensor::log() const { return xgrad::log(*this); }
+Tensor Tensor::sqrt() const { return xgrad::sqrt(*this); }
+Tensor Tensor::abs() const { return xgrad::abs(*this); }
+Tensor Tensor::tanh() const { return xgrad::tanh(*this); }
+Tensor Tensor::sigmoid() const { return xgrad::sigmoid(*this); }
+Tensor Tensor::relu() const { return xgrad::relu(*this); }
+Tensor Tensor::clamp(double min, double max) const { return xgrad::clamp(*this, min, max); }
+
+}  // namespace xgrad

@@ -1,0 +1,221 @@
+// Reductions, broadcasting and softmax.
+#include <algorithm>
+#include <xtensor/xsort.hpp>
+
+#include "kernels.hpp"
+#include "node.hpp"
+#include "ops_internal.hpp"
+
+namespace xgrad {
+
+namespace {
+// An empty list reduces every dimension, as torch.sum(x, dim=[]) does.
+std::vector<int64_t> normalize_dims(std::vector<int64_t> dims, int64_t rank, const char* op) {
+  if (dims.empty())
+    for (int64_t d = 0; d < rank; ++d) dims.push_back(d);
+  for (int64_t& d : dims) d = normalize_dim(d, rank, op);
+  std::sort(dims.begin(), dims.end());
+  if (std::adjacent_find(dims.begin(), dims.end()) != dims.end())
+    throw std::invalid_argument(std::string(op) + ": a dimension appears twice in the list");
+  if (rank == 0) dims.clear();
+  return dims;
+}
+
+Shape reduced_shape(const Shape& shape, const std::vector<int64_t>& dims, bool keepdim) {
+  Shape out;
+  for (int64_t d = 0; d < static_cast<int64_t>(shape.size()); ++d) {
+    bool reduced = std::binary_search(dims.begin(), dims.end(), d);
+    if (!reduced) out.push_back(shape[d]);
+    else if (keepdim) out.push_back(1);
+  }
+  return out;
+}
+
+template <class T>
+void sum_kernel(const TensorImpl& x, const std::vector<int64_t>& dims, TensorImpl& out) {
+  const T* px = x.data<T>();
+  T* po = out.data<T>();
+  if (dims.size() == x.shape.size()) {
+    T total = 0;
+    for (int64_t i = 0; i < x.numel; ++i) total += px[i];
+    po[0] = total;
+    return;
+  }
+  if (dims.size() == 1 && dims[0] == 0) {
+    // Column sums (bias gradients): accumulate rows, contiguous inner loop.
+    int64_t rows = x.shape[0], columns = rows ? x.numel / rows : 0;
+    std::fill(po, po + columns, T(0));
+    for (int64_t r = 0; r < rows; ++r)
+      for (int64_t c = 0; c < columns; ++c) po[c] += px[r * columns + c];
+    return;
+  }
+  auto input = adapt<T>(x);
+  std::vector<size_t> axes(dims.begin(), dims.end());
+  auto result = xt::adapt(po, static_cast<size_t>(out.numel), xt::no_ownership(),
+                          to_extents(reduced_shape(x.shape, dims, false)));
+  xt::noalias(result) = xt::sum(input, axes, xt::evaluation_strategy::immediate);
+}
+
+template <class T>
+T extremum(const TensorImpl& x, bool maximum) {
+  const T* px = x.data<T>();
+  T best = px[0];
+  for (int64_t i = 1; i < x.numel; ++i) {
+    if (std::isnan(px[i])) return px[i];  // NaN propagates, as in PyTorch
+    best = maximum ? std::max(best, px[i]) : std::min(best, px[i]);
+  }
+  return best;
+}
+}  // namespace
+
+Tensor sum(const Tensor& x, std::vector<int64_t> dims, bool keepdim) {
+  check_defined("sum", x);
+  dims = normalize_dims(std::move(dims), x.dim(), "sum");
+  Tensor out = make_tensor(reduced_shape(x.shape(), dims, keepdim), x.dtype());
+  XG_DISPATCH(x.dtype(), sum_kernel<T>(*x.impl(), dims, *out.impl()));
+  Shape input_shape = x.shape();
+  Shape kept_shape = reduced_shape(x.shape(), dims, true);
+  record(out, "SumBackward", {&x}, [input_shape, kept_shape](const Tensor& grad, Grads& grads) {
+    grads.set(0, broadcast_to(reshape(grad, kept_shape), input_shape));
+  });
+  return out;
+}
+
+Tensor sum(const Tensor& x) { return sum(x, {}, false); }
+
+Tensor mean(const Tensor& x, std::vector<int64_t> dims, bool keepdim) {
+  check_defined("mean", x);
+  std::vector<int64_t> normalized = normalize_dims(dims, x.dim(), "mean");
+  int64_t count = 1;
+  for (int64_t d : normalized) count *= x.shape()[d];
+  return div(sum(x, std::move(dims), keepdim), static_cast<double>(count));
+}
+
+Tensor mean(const Tensor& x) {
+  check_defined("mean", x);
+  return div(sum(x), static_cast<double>(x.numel()));
+}
+
+static Tensor extremum_op(const Tensor& x, bool maximum) {
+  const char* op = maximum ? "max" : "min";
+  check_defined(op, x);
+  if (x.numel() == 0)
+    throw std::invalid_argument(std::string(op) + ": cannot reduce an empty tensor of shape " + shape_string(x.shape()));
+  Tensor out = make_tensor({}, x.dtype());
+  XG_DISPATCH(x.dtype(), *out.impl()->data<T>() = extremum<T>(*x.impl(), maximum));
+  if (any_requires_grad({&x})) {
+    // Ties share the gradient evenly, as PyTorch's full reductions do.
+    Tensor hits = mask_equal(x, out);
+    double count = sum(hits).item();
+    record(out, maximum ? "MaxBackward" : "MinBackward", {&x},
+           [hits, count](const Tensor& grad, Grads& grads) { grads.set(0, div(mul(hits, grad), count)); });
+  }
+  return out;
+}
+Tensor max(const Tensor& x) { return extremum_op(x, true); }
+Tensor min(const Tensor& x) { return extremum_op(x, false); }
+
+Tensor broadcast_to(const Tensor& x, Shape shape) {
+  check_defined("broadcast_to", x);
+  if (x.shape() == shape) return x;
+  if (broadcast_shapes("broadcast_to", x.shape(), shape) != shape)
+    throw std::invalid_argument("broadcast_to: shape " + shape_string(x.shape()) + " cannot be broadcast to " +
+                                shape_string(shape));
+  Tensor out = make_tensor(shape, x.dtype());
+  XG_DISPATCH(x.dtype(), broadcast_copy<T>(*x.impl(), *out.impl()));
+  Shape input_shape = x.shape();
+  record(out, "ExpandBackward", {&x},
+         [input_shape](const Tensor& grad, Grads& grads) { grads.set(0, sum_to(grad, input_shape)); });
+  return out;
+}
+
+Tensor sum_to(const Tensor& x, const Shape& shape) {
+  check_defined("sum_to", x);
+  if (x.shape() == shape) return x;
+  const Shape& from = x.shape();
+  if (shape.size() > from.size())
+    throw std::invalid_argument("sum_to: cannot sum " + shape_string(from) + " to the larger " + shape_string(shape));
+  size_t lead = from.size() - shape.size();
+  std::vector<int64_t> dims;
+  for (size_t d = 0; d < from.size(); ++d) {
+    if (d < lead) {
+      dims.push_back(static_cast<int64_t>(d));
+    } else if (shape[d - lead] != from[d]) {
+      if (shape[d - lead] != 1)
+        throw std::invalid_argument("sum_to: shape " + shape_string(from) + " does not broadcast from " +
+                                    shape_string(shape));
+      dims.push_back(static_cast<int64_t>(d));
+    }
+  }
+  return reshape(sum(x, dims, true), shape);
+}
+
+// ---------------------------------------------------------------- softmax family
+
+namespace {
+// Row-wise pass over `dim`: calls body(input, output, count, stride) for every line along dim.
+template <class T, class Body>
+void for_each_line(const TensorImpl& x, TensorImpl& out, int64_t dim, Body body) {
+  int64_t count = x.shape.empty() ? 1 : x.shape[dim];
+  int64_t inner = 1;
+  for (size_t d = dim + 1; d < x.shape.size(); ++d) inner *= x.shape[d];
+  int64_t outer = count * inner == 0 ? 0 : x.numel / (count * inner);
+  for (int64_t o = 0; o < outer; ++o)
+    for (int64_t i = 0; i < inner; ++i) {
+      int64_t base = o * count * inner + i;
+      body(x.data<T>() + base, out.data<T>() + base, count, inner);
+    }
+}
+}  // namespace
+
+Tensor softmax(const Tensor& x, int64_t dim) {
+  check_defined("softmax", x);
+  dim = normalize_dim(dim, x.dim(), "softmax");
+  Tensor out = make_tensor(x.shape(), x.dtype());
+  XG_DISPATCH(x.dtype(), for_each_line<T>(*x.impl(), *out.impl(), dim, [](const T* in, T* to, int64_t n, int64_t stride) {
+    T top = in[0];
+    for (int64_t j = 1; j < n; ++j) top = std::max(top, in[j * stride]);
+    T total = 0;
+    for (int64_t j = 0; j < n; ++j) total += (to[j * stride] = std::exp(in[j * stride] - top));
+    for (int64_t j = 0; j < n; ++j) to[j * stride] /= total;
+  }));
+  if (any_requires_grad({&x})) {
+    SavedTensor saved_out(out, true);
+    record(out, "SoftmaxBackward", {&x}, [saved_out, dim](const Tensor& grad, Grads& grads) {
+      Tensor y = saved_out.unpack(grads.node);
+      grads.set(0, mul(y, sub(grad, sum(mul(grad, y), {dim}, true))));
+    });
+  }
+  return out;
+}
+
+Tensor log_softmax(const Tensor& x, int64_t dim) {
+  check_defined("log_softmax", x);
+  dim = normalize_dim(dim, x.dim(), "log_softmax");
+  Tensor out = make_tensor(x.shape(), x.dtype());
+  XG_DISPATCH(x.dtype(), for_each_line<T>(*x.impl(), *out.impl(), dim, [](const T* in, T* to, int64_t n, int64_t stride) {
+    T top = in[0];
+    for (int64_t j = 1; j < n; ++j) top = std::max(top, in[j * stride]);
+    T total = 0;
+    for (int64_t j = 0; j < n; ++j) total += std::exp(in[j * stride] - top);
+    T shift = top + std::log(total);
+    for (int64_t j = 0; j < n; ++j) to[j * stride] = in[j * stride] - shift;
+  }));
+  if (any_requires_grad({&x})) {
+    SavedTensor saved_out(out, true);
+    record(out, "LogSoftmaxBackward", {&x}, [saved_out, dim](const Tensor& grad, Grads& grads) {
+      Tensor y = saved_out.unpack(grads.node);
+      grads.set(0, sub(grad, mul(exp(y), sum(grad, {dim}, true))));
+    });
+  }
+  return out;
+}
+
+Tensor Tensor::sum() const { return xgrad::sum(*this); }
+Tensor Tensor::sum(std::vector<int64_t> dims, bool keepdim) const { return xgrad::sum(*this, std::move(dims), keepdim); }
+Tensor Tensor::mean() const { return xgrad::mean(*this); }
+Tensor Tensor::mean(std::vector<int64_t> dims, bool keepdim) const { return xgrad::mean(*this, std::move(dims), keepdim); }
+Tensor Tensor::max() const { return xgrad::max(*this); }
+Tensor Tensor::min() const { return xgrad::min(*this); }
+
+}  // namespace xgrad

@@ -1,0 +1,365 @@
+// The Tensor handle, tensor bodies, factories, printing and grad mode.
+#include <cmath>
+#include <cstring>
+#include <iomanip>
+#include <limits>
+#include <new>
+#include <ostream>
+#include <sstream>
+
+#include "engine.hpp"
+#include "node.hpp"
+#include "random.hpp"
+#include "tensor_impl.hpp"
+
+namespace xgrad {
+
+// ---------------------------------------------------------------- reference counting
+
+void destroy_deferred(RefCounted* object) {
+  // Destroying one object may release others; queue them instead of recursing.
+  thread_local std::vector<RefCounted*> pending;
+  thread_local bool draining = false;
+  if (draining) {
+    pending.push_back(object);
+    return;
+  }
+  draining = true;
+  delete object;
+  while (!pending.empty()) {
+    RefCounted* next = pending.back();
+    pending.pop_back();
+    delete next;
+  }
+  draining = false;
+}
+
+Storage* Storage::allocate(size_t bytes) {
+  void* memory = ::operator new(kHeader + bytes, std::align_val_t(64));
+  Storage* storage = new (memory) Storage();
+  storage->bytes = bytes;
+  return storage;
+}
+
+int64_t checked_numel(const Shape& shape, const char* op) {
+  int64_t count = 1;
+  for (int64_t extent : shape) {
+    if (extent < 0) throw std::invalid_argument(std::string(op) + ": negative dimension in shape " + shape_string(shape));
+    if (extent != 0 && count > std::numeric_limits<int64_t>::max() / 8 / extent)
+      throw std::length_error(std::string(op) + ": shape " + shape_string(shape) + " has too many elements");
+    count *= extent;
+  }
+  return count;
+}
+
+TensorImpl::TensorImpl(Shape shape_in, Dtype dtype_in) : shape(std::move(shape_in)), dtype(dtype_in) {
+  numel = checked_numel(shape, "tensor");
+  storage = Ref<Storage>(Storage::allocate(static_cast<size_t>(numel) * dtype_size(dtype)));
+}
+
+TensorImpl::TensorImpl(Ref<Storage> storage_in, Shape shape_in, Dtype dtype_in)
+    : storage(std::move(storage_in)), shape(std::move(shape_in)), dtype(dtype_in) {
+  numel = checked_numel(shape, "tensor");
+}
+
+TensorImpl::~TensorImpl() {
+  if (retains_grad && grad_fn && grad_fn->retained_output == this) grad_fn->retained_output = nullptr;
+}
+
+Tensor make_tensor(const Shape& shape, Dtype dtype) {
+  TensorImpl* impl = new TensorImpl(shape, dtype);
+  retain(impl);
+  return Tensor(impl);
+}
+
+Tensor make_alias(const Tensor& source, const Shape& shape) {
+  TensorImpl* impl = new TensorImpl(source.impl()->storage, shape, source.dtype());
+  if (impl->numel != source.numel()) {
+    delete impl;
+    throw std::invalid_argument("reshape: shape " + shape_string(shape) + " is invalid for input of shape " +
+                                shape_string(source.shape()));
+  }
+  retain(impl);
+  return Tensor(impl);
+}
+
+int64_t normalize_dim(int64_t dim, int64_t rank, const char* op) {
+  int64_t extent = rank == 0 ? 1 : rank;  // a 0-d tensor accepts dim 0 and -1, like PyTorch
+  if (dim < -extent || dim >= extent)
+    throw std::invalid_argument(std::string(op) + ": dimension " + std::to_string(dim) +
+                                " out of range for a tensor of " + std::to_string(rank) + " dimensions");
+  return dim < 0 ? dim + extent : dim;
+}
+
+const char* dtype_name(Dtype dtype) { return dtype == kFloat64 ? "float64" : "float32"; }
+
+std::string shape_string(const Shape& shape) {
+  std::string text = "[";
+  for (size_t i = 0; i < shape.size(); ++i) text += (i ? ", " : "") + std::to_string(shape[i]);
+  return text + "]";
+}
+
+// ---------------------------------------------------------------- handle
+
+Tensor::Tensor(TensorImpl* impl) : impl_(impl) {}
+Tensor::Tensor(const Tensor& other) : impl_(other.impl_) {
+  if (impl_) retain(impl_);
+}
+Tensor& Tensor::operator=(const Tensor& other) {
+  if (other.impl_) retain(other.impl_);
+  if (impl_) release(impl_);
+  impl_ = other.impl_;
+  return *this;
+}
+Tensor& Tensor::operator=(Tensor&& other) noexcept {
+  if (this != &other) {
+    if (impl_) release(impl_);
+    impl_ = other.impl_;
+    other.impl_ = nullptr;
+  }
+  return *this;
+}
+Tensor::~Tensor() {
+  if (impl_) release(impl_);
+}
+
+static TensorImpl& checked(const Tensor& tensor, const char* what) {
+  if (!tensor.defined()) throw std::logic_error(std::string(what) + ": the tensor is undefined");
+  return *tensor.impl();
+}
+
+const Shape& Tensor::shape() const { return checked(*this, "shape").shape; }
+int64_t Tensor::dim() const { return static_cast<int64_t>(checked(*this, "dim").shape.size()); }
+int64_t Tensor::numel() const { return checked(*this, "numel").numel; }
+int64_t Tensor::size(int64_t d) const { return shape()[normalize_dim(d, dim(), "size")]; }
+Dtype Tensor::dtype() const { return checked(*this, "dtype").dtype; }
+bool Tensor::requires_grad() const { return impl_ && impl_->requires_grad; }
+bool Tensor::is_leaf() const { return !checked(*this, "is_leaf").grad_fn; }
+
+Tensor& Tensor::requires_grad_(bool value) {
+  TensorImpl& impl = checked(*this, "requires_grad_");
+  if (impl.grad_fn) {
+    if (value) return *this;
+    throw std::logic_error(
+        "requires_grad_: you can only change requires_grad flags of leaf tensors; use detach() to get a tensor "
+        "without history");
+  }
+  impl.requires_grad = value;
+  return *this;
+}
+
+Tensor Tensor::grad() const { return checked(*this, "grad").grad; }
+Tensor& Tensor::mutable_grad() { return checked(*this, "mutable_grad").grad; }
+
+void Tensor::retain_grad() {
+  TensorImpl& impl = checked(*this, "retain_grad");
+  if (!impl.requires_grad) throw std::logic_error("retain_grad: cannot retain the grad of a tensor that does not require grad");
+  if (!impl.grad_fn) return;  // leaves keep their grad anyway
+  impl.retains_grad = true;
+  impl.grad_fn->retained_output = impl_;
+}
+bool Tensor::retains_grad() const { return impl_ && impl_->retains_grad; }
+
+std::string Tensor::grad_fn_name() const {
+  const TensorImpl& impl = checked(*this, "grad_fn_name");
+  return impl.grad_fn ? impl.grad_fn->name : "";
+}
+
+void Tensor::backward() const { backward(Tensor()); }
+void Tensor::backward(const Tensor& gradient, bool retain_graph, bool create_graph) const {
+  checked(*this, "backward");
+  run_backward({*this}, {gradient}, retain_graph, create_graph, nullptr);
+}
+
+Tensor Tensor::detach() const { return make_alias(*this, checked(*this, "detach").shape); }
+
+template <class Out>
+Out Tensor::item() const {
+  const TensorImpl& impl = checked(*this, "item");
+  if (impl.numel != 1)
+    throw std::invalid_argument("item: a tensor with " + std::to_string(impl.numel) +
+                                " elements cannot be converted to a scalar");
+  XG_DISPATCH(impl.dtype, return static_cast<Out>(*impl.data<T>()));
+}
+template float Tensor::item<float>() const;
+template double Tensor::item<double>() const;
+
+template <class Out>
+std::vector<Out> Tensor::to_vector() const {
+  const TensorImpl& impl = checked(*this, "to_vector");
+  std::vector<Out> values(static_cast<size_t>(impl.numel));
+  XG_DISPATCH(impl.dtype, {
+    const T* source = impl.data<T>();
+    for (size_t i = 0; i < values.size(); ++i) values[i] = static_cast<Out>(source[i]);
+  });
+  return values;
+}
+template std::vector<float> Tensor::to_vector<float>() const;
+template std::vector<double> Tensor::to_vector<double>() const;
+
+template <class T>
+static T* typed_data(const Tensor& tensor) {
+  const TensorImpl& impl = checked(tensor, "data_ptr");
+  Dtype wanted = std::is_same<T, double>::value ? kFloat64 : kFloat32;
+  if (impl.dtype != wanted)
+    throw std::invalid_argument(std::string("data_ptr: tensor is ") + dtype_name(impl.dtype) + ", requested " +
+                                dtype_name(wanted));
+  return impl.data<T>();
+}
+template <class T> T* Tensor::data_ptr() { return typed_data<T>(*this); }
+template <class T> const T* Tensor::data_ptr() const { return typed_data<T>(*this); }
+template float* Tensor::data_ptr<float>();
+template double* Tensor::data_ptr<double>();
+template const float* Tensor::data_ptr<float>() const;
+template const double* Tensor::data_ptr<double>() const;
+
+// ---------------------------------------------------------------- printing (PyTorch's layout)
+
+namespace {
+void print_values(std::ostream& out, const std::vector<double>& values, const Shape& shape, size_t dim, int64_t offset,
+                  int64_t indent, bool summarize) {
+  // Recursion depth is the tensor's rank, not its size.
+  if (shape.empty()) {
+    out << std::fixed << std::setprecision(4) << values[0];
+    return;
+  }
+  int64_t stride = 1;
+  for (size_t d = dim + 1; d < shape.size(); ++d) stride *= shape[d];
+  out << "[";
+  for (int64_t i = 0; i < shape[dim]; ++i) {
+    if (summarize && shape[dim] > 6 && i == 3) {
+      out << (dim + 1 == shape.size() ? "..., " : "...,\n" + std::string(indent + dim + 1, ' '));
+      i = shape[dim] - 3;
+    }
+    if (dim + 1 == shape.size()) {
+      double v = values[offset + i];
+      out << std::fixed << std::setprecision(4) << v;
+    } else {
+      print_values(out, values, shape, dim + 1, offset + i * stride, indent, summarize);
+    }
+    if (i + 1 < shape[dim]) out << (dim + 1 == shape.size() ? ", " : ",\n" + std::string(indent + dim + 1, ' '));
+  }
+  out << "]";
+}
+}  // namespace
+
+std::ostream& operator<<(std::ostream& out, const Tensor& tensor) {
+  if (!tensor.defined()) return out << "[ undefined tensor ]";
+  std::ios_base::fmtflags flags = out.flags();
+  std::streamsize precision = out.precision();
+  out << "tensor(";
+  print_values(out, tensor.to_vector<double>(), tensor.shape(), 0, 0, 7, tensor.numel() > 1000);
+  out << ", shape=" << shape_string(tensor.shape()) << ", dtype=" << dtype_name(tensor.dtype());
+  if (!tensor.grad_fn_name().empty())
+    out << ", grad_fn=<" << tensor.grad_fn_name() << ">";
+  else if (tensor.requires_grad())
+    out << ", requires_grad=true";
+  out.flags(flags);
+  out.precision(precision);
+  return out << ")";
+}
+
+// ---------------------------------------------------------------- factories
+
+static Tensor finish(Tensor tensor, const TensorOptions& options) {
+  if (options.requires_grad()) tensor.requires_grad_(true);
+  return tensor;
+}
+
+Tensor tensor(std::vector<double> values, Shape shape, TensorOptions options) {
+  int64_t count = checked_numel(shape, "tensor");
+  if (count != static_cast<int64_t>(values.size()))
+    throw std::invalid_argument("tensor: " + std::to_string(values.size()) + " values do not fill shape " +
+                                shape_string(shape));
+  Tensor result = make_tensor(shape, options.dtype());
+  XG_DISPATCH(options.dtype(), {
+    T* data = result.impl()->data<T>();
+    for (size_t i = 0; i < values.size(); ++i) data[i] = static_cast<T>(values[i]);
+  });
+  return finish(result, options);
+}
+Tensor tensor(std::vector<double> values, TensorOptions options) {
+  Shape shape{static_cast<int64_t>(values.size())};
+  return tensor(std::move(values), shape, options);
+}
+Tensor scalar_tensor(double value, TensorOptions options) { return full({}, value, options); }
+
+Tensor empty(Shape shape, TensorOptions options) { return finish(make_tensor(shape, options.dtype()), options); }
+
+Tensor full(Shape shape, double value, TensorOptions options) {
+  Tensor result = make_tensor(shape, options.dtype());
+  result.fill_(value);
+  return finish(result, options);
+}
+Tensor zeros(Shape shape, TensorOptions options) { return full(std::move(shape), 0.0, options); }
+Tensor ones(Shape shape, TensorOptions options) { return full(std::move(shape), 1.0, options); }
+Tensor zeros_like(const Tensor& like, TensorOptions options) { return zeros(like.shape(), options); }
+Tensor zeros_like(const Tensor& like) { return zeros(like.shape(), dtype(like.dtype())); }
+Tensor ones_like(const Tensor& like) { return ones(like.shape(), dtype(like.dtype())); }
+
+Tensor arange(double start, double end, double step, TensorOptions options) {
+  if (step == 0 || !std::isfinite(start) || !std::isfinite(end) || !std::isfinite(step))
+    throw std::invalid_argument("arange: step must be nonzero and bounds finite");
+  double span = std::ceil((end - start) / step);
+  int64_t count = span > 0 ? static_cast<int64_t>(span) : 0;
+  Tensor result = make_tensor({count}, options.dtype());
+  XG_DISPATCH(options.dtype(), {
+    T* data = result.impl()->data<T>();
+    for (int64_t i = 0; i < count; ++i) data[i] = static_cast<T>(start + static_cast<double>(i) * step);
+  });
+  return finish(result, options);
+}
+
+Tensor linspace(double start, double end, int64_t steps, TensorOptions options) {
+  if (steps < 0) throw std::invalid_argument("linspace: number of steps must be non-negative");
+  Tensor result = make_tensor({steps}, options.dtype());
+  double step = steps > 1 ? (end - start) / static_cast<double>(steps - 1) : 0.0;
+  XG_DISPATCH(options.dtype(), {
+    T* data = result.impl()->data<T>();
+    // Like PyTorch: fill the first half from start and the second half from end, so both ends are exact.
+    int64_t half = steps / 2;
+    for (int64_t i = 0; i < steps; ++i)
+      data[i] = static_cast<T>(i < half ? start + step * static_cast<double>(i)
+                                        : end - step * static_cast<double>(steps - 1 - i));
+  });
+  return finish(result, options);
+}
+
+std::mt19937_64& generator() {
+  thread_local std::mt19937_64 engine(67280421310721ULL);  // PyTorch's default CPU seed
+  return engine;
+}
+void manual_seed(uint64_t seed) { generator().seed(seed); }
+
+Tensor rand(Shape shape, TensorOptions options) {
+  Tensor result = make_tensor(shape, options.dtype());
+  std::uniform_real_distribution<double> uniform(0.0, 1.0);
+  XG_DISPATCH(options.dtype(), {
+    T* data = result.impl()->data<T>();
+    for (int64_t i = 0; i < result.numel(); ++i) {
+      T value = static_cast<T>(uniform(generator()));
+      data[i] = value < T(1) ? value : T(0);  // rounding to float may reach 1; keep the half-open range
+    }
+  });
+  return finish(result, options);
+}
+
+Tensor randn(Shape shape, TensorOptions options) {
+  Tensor result = make_tensor(shape, options.dtype());
+  std::normal_distribution<double> normal(0.0, 1.0);
+  XG_DISPATCH(options.dtype(), {
+    T* data = result.impl()->data<T>();
+    for (int64_t i = 0; i < result.numel(); ++i) data[i] = static_cast<T>(normal(generator()));
+  });
+  return finish(result, options);
+}
+
+// ---------------------------------------------------------------- grad mode
+
+namespace {
+thread_local bool grad_enabled = true;
+}
+bool GradMode::is_enabled() { return grad_enabled; }
+void GradMode::set_enabled(bool enabled) { grad_enabled = enabled; }
+
+}  // namespace xgrad
