@@ -31,8 +31,8 @@ std::vector<Tensor> differentiable(const std::vector<Tensor>& inputs) {
   return result;
 }
 
+// Grad mode stays on: fn may itself differentiate (gradgradcheck's first-order map).
 std::vector<double> evaluate(const Function& fn, const std::vector<Tensor>& inputs) {
-  NoGradGuard no_grad;
   Tensor output = fn(inputs);
   if (output.dtype() != kFloat64) throw std::invalid_argument("gradcheck: the function must return float64");
   return output.to_vector<double>();

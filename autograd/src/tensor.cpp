@@ -168,7 +168,8 @@ std::string Tensor::grad_fn_name() const {
 void Tensor::backward() const { backward(Tensor()); }
 void Tensor::backward(const Tensor& gradient, bool retain_graph, bool create_graph) const {
   checked(*this, "backward");
-  run_backward({*this}, {gradient}, retain_graph, create_graph, nullptr);
+  // As in PyTorch, building a graph of the gradients keeps the forward graph (it is part of it).
+  run_backward({*this}, {gradient}, retain_graph || create_graph, create_graph, nullptr);
 }
 
 Tensor Tensor::detach() const { return make_alias(*this, checked(*this, "detach").shape); }

@@ -1,0 +1,76 @@
+// Tensor handle, factories, printing, dtype handling.
+#include <sstream>
+
+#include "helpers.hpp"
+
+TEST_CASE("factories and metadata") {
+  xg::Tensor t = xg::tensor({1, 2, 3, 4, 5, 6}, {2, 3});
+  CHECK(t.shape() == xg::Shape{2, 3});
+  CHECK(t.dim() == 2);
+  CHECK(t.numel() == 6);
+  CHECK(t.size(-1) == 3);
+  CHECK(t.dtype() == xg::kFloat32);
+  CHECK(t.defined());
+  CHECK_FALSE(xg::Tensor().defined());
+  CHECK(xg::scalar_tensor(2.5).dim() == 0);
+  CHECK(xg::scalar_tensor(2.5).item<float>() == 2.5f);
+  check_values(xg::zeros({2}), {0, 0});
+  check_values(xg::ones({2}, xg::dtype(xg::kFloat64)), {1, 1});
+  check_values(xg::full({2}, 7.0), {7, 7});
+  check_values(xg::arange(0, 5, 2), {0, 2, 4});
+  check_values(xg::arange(1, 0, -0.25), {1, 0.75, 0.5, 0.25});
+  check_values(xg::linspace(0, 1, 5), {0, 0.25, 0.5, 0.75, 1});
+  CHECK(xg::zeros_like(t).shape() == t.shape());
+  CHECK(xg::ones_like(xg::zeros({3}, xg::dtype(xg::kFloat64))).dtype() == xg::kFloat64);
+  CHECK(xg::tensor({1.0}, xg::requires_grad()).requires_grad());
+  CHECK_THROWS_AS(xg::tensor({1, 2, 3}, {2, 2}), std::invalid_argument);
+  CHECK_THROWS_AS(xg::zeros({-1}), std::invalid_argument);
+  CHECK_THROWS_AS(xg::zeros({1LL << 40, 1LL << 40}), std::length_error);
+}
+
+TEST_CASE("copies share data; clone does not") {
+  xg::Tensor a = xg::zeros({2});
+  xg::Tensor b = a;
+  b.fill_(3.0);
+  check_values(a, {3, 3});
+  xg::Tensor c = a.clone();
+  c.fill_(1.0);
+  check_values(a, {3, 3});
+  xg::Tensor r = a.reshape({2, 1});  // reshape shares storage, like a PyTorch view
+  r.fill_(4.0);
+  check_values(a, {4, 4});
+}
+
+TEST_CASE("manual_seed makes random tensors reproducible") {
+  xg::manual_seed(42);
+  std::vector<float> first = xg::randn({5}).to_vector<float>();
+  std::vector<float> uniform = xg::rand({1000}).to_vector<float>();
+  xg::manual_seed(42);
+  CHECK(xg::randn({5}).to_vector<float>() == first);
+  for (float u : uniform) CHECK((u >= 0.0f && u < 1.0f));
+}
+
+TEST_CASE("printing shows values, shape, dtype and grad_fn") {
+  std::ostringstream out;
+  xg::Tensor w = xg::tensor({1, 2, 3, 4}, {2, 2}, xg::requires_grad());
+  out << w * 2.0;
+  CHECK(out.str() == "tensor([[2.0000, 4.0000],\n        [6.0000, 8.0000]], shape=[2, 2], dtype=float32, grad_fn=<MulBackward>)");
+  std::ostringstream leaf;
+  leaf << xg::scalar_tensor(1.5, xg::dtype(xg::kFloat64).requires_grad(true));
+  CHECK(leaf.str() == "tensor(1.5000, shape=[], dtype=float64, requires_grad=true)");
+}
+
+TEST_CASE("dtype conversion and data access") {
+  xg::Tensor t = xg::tensor({1.5, 2.5});
+  xg::Tensor d = t.to(xg::kFloat64);
+  CHECK(d.dtype() == xg::kFloat64);
+  CHECK(d.data_ptr<double>()[1] == 2.5);
+  CHECK_THROWS_AS(d.data_ptr<float>(), std::invalid_argument);
+  CHECK(t.to_vector<double>() == std::vector<double>{1.5, 2.5});
+}
+
+TEST_CASE("float64 and float32 ops keep their dtype; scalars do not promote") {
+  xg::Tensor d = xg::ones({2}, xg::dtype(xg::kFloat64));
+  CHECK((d * 2.0).dtype() == xg::kFloat64);
+  CHECK((xg::ones({2}) * 2.0).dtype() == xg::kFloat32);
+}
