@@ -82,12 +82,10 @@ static void link_output(Tensor& output, Node* node) {
 }
 
 void attach(Tensor& output, Node* node, std::initializer_list<const Tensor*> inputs) {
-  node->edges.reserve(inputs.size());
   for (const Tensor* input : inputs) add_edge(node, *input, output.shape());
   link_output(output, node);
 }
 void attach(Tensor& output, Node* node, const std::vector<Tensor>& inputs) {
-  node->edges.reserve(inputs.size());
   for (const Tensor& input : inputs) add_edge(node, input, output.shape());
   link_output(output, node);
 }
@@ -184,10 +182,30 @@ std::vector<Tensor> run_backward(const std::vector<Tensor>& roots, const std::ve
     seeds.push_back(std::move(seed));
   }
 
-  // Collect reachable nodes and count consumers, with an explicit stack.
+  // Collect reachable nodes and count consumers, with an explicit stack. The work lists are reused
+  // across calls (a small training step would otherwise spend its time allocating them).
+  struct WorkLists {
+    std::vector<Node*> nodes, stack, ready;
+    std::vector<Tensor> input_grads;
+    bool busy = false;
+  };
+  thread_local WorkLists shared_lists;
+  WorkLists own_lists;  // a re-entrant call (a backward inside a backward) gets fresh lists
+  WorkLists& lists = shared_lists.busy ? own_lists : shared_lists;
+  struct Busy {
+    WorkLists& lists;
+    explicit Busy(WorkLists& l) : lists(l) { lists.busy = true; }
+    ~Busy() {
+      lists.busy = false;
+      lists.nodes.clear();
+      lists.stack.clear();
+      lists.ready.clear();
+      lists.input_grads.clear();
+    }
+  } busy(lists);
   uint64_t generation = ++visit_generation;
-  std::vector<Node*> nodes;
-  std::vector<Node*> stack;
+  std::vector<Node*>& nodes = lists.nodes;
+  std::vector<Node*>& stack = lists.stack;
   for (const Ref<Node>& root : root_nodes) {
     if (root->visit_mark != generation) {
       root->visit_mark = generation;
@@ -245,13 +263,13 @@ std::vector<Tensor> run_backward(const std::vector<Tensor>& roots, const std::ve
     }
   }
 
-  std::vector<Node*> ready;
+  std::vector<Node*>& ready = lists.ready;
   for (size_t i = 0; i < root_nodes.size(); ++i) add_to_buffer(root_nodes[i].get(), seeds[i], create_graph);
   for (const Ref<Node>& root : root_nodes)
     if (root->dependencies == 0 && std::find(ready.begin(), ready.end(), root.get()) == ready.end())
       ready.push_back(root.get());
 
-  std::vector<Tensor> input_grads;
+  std::vector<Tensor>& input_grads = lists.input_grads;
   while (!ready.empty()) {
     Node* node = ready.back();
     ready.pop_back();

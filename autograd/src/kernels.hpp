@@ -51,6 +51,17 @@ inline bool is_trailing_broadcast(const Shape& small, const Shape& big) {
 // Copies `source` broadcast to `shape` into `target` (both of the target's dtype T).
 template <class T>
 void broadcast_copy(const TensorImpl& source, TensorImpl& target) {
+  const T* in = source.data<T>();
+  T* out = target.data<T>();
+  if (source.numel == 1) return std::fill(out, out + target.numel, in[0]);
+  if (source.numel == target.numel) {
+    std::copy(in, in + source.numel, out);
+    return;
+  }
+  if (source.numel > 0 && is_trailing_broadcast(source.shape, target.shape)) {
+    for (int64_t row = 0; row < target.numel; row += source.numel) std::copy(in, in + source.numel, out + row);
+    return;
+  }
   auto from = adapt<T>(source);
   auto to = adapt<T>(target);
   xt::noalias(to) = xt::broadcast(from, to_extents(target.shape));

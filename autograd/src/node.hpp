@@ -26,6 +26,32 @@ struct Grads {
   void set(size_t input, Tensor gradient) { slots[input] = std::move(gradient); }
 };
 
+// Up to two edges inline (nearly every op); more spill to the heap.
+class Edges {
+ public:
+  size_t size() const { return spill_.empty() ? count_ : spill_.size(); }
+  Edge* begin() { return spill_.empty() ? inline_ : spill_.data(); }
+  Edge* end() { return begin() + size(); }
+  const Edge* begin() const { return spill_.empty() ? inline_ : spill_.data(); }
+  const Edge* end() const { return begin() + size(); }
+  Edge& operator[](size_t i) { return begin()[i]; }
+  const Edge& operator[](size_t i) const { return begin()[i]; }
+  void push_back(Edge edge) {
+    if (spill_.empty() && count_ < 2) {
+      inline_[count_++] = std::move(edge);
+      return;
+    }
+    if (spill_.empty())
+      for (size_t i = 0; i < count_; ++i) spill_.push_back(std::move(inline_[i]));
+    spill_.push_back(std::move(edge));
+  }
+
+ private:
+  Edge inline_[2];
+  size_t count_ = 0;
+  std::vector<Edge> spill_;
+};
+
 struct Node : RefCounted {
   Node(const char* name_in);
   ~Node() override;
@@ -35,7 +61,7 @@ struct Node : RefCounted {
 
   const char* name;
   uint64_t sequence_number;  // creation order is a topological order
-  std::vector<Edge> edges;
+  Edges edges;
   TensorImpl* retained_output = nullptr;  // not owned: set by retain_grad(), cleared by the tensor's destructor
   bool released = false;
   Shape output_shape;

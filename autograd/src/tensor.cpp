@@ -25,20 +25,28 @@ void destroy_deferred(RefCounted* object) {
     return;
   }
   draining = true;
-  delete object;
+  object->destroy();
   while (!pending.empty()) {
     RefCounted* next = pending.back();
     pending.pop_back();
-    delete next;
+    next->destroy();
   }
   draining = false;
 }
 
+static_assert(sizeof(Storage) <= Storage::kHeader, "Storage header must fit before the data");
+
 Storage* Storage::allocate(size_t bytes) {
-  void* memory = ::operator new(kHeader + bytes, std::align_val_t(64));
-  Storage* storage = new (memory) Storage();
+  void* memory = pool_allocate(kHeader + bytes);
+  Storage* storage = ::new (memory) Storage();
   storage->bytes = bytes;
   return storage;
+}
+
+void Storage::destroy() {
+  size_t total = kHeader + bytes;
+  this->~Storage();
+  pool_free(this, total);
 }
 
 int64_t checked_numel(const Shape& shape, const char* op) {

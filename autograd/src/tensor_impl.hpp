@@ -8,6 +8,7 @@
 #include <string>
 #include <utility>
 
+#include "pool.hpp"
 #include "xgrad/tensor.hpp"
 
 namespace xgrad {
@@ -17,6 +18,9 @@ namespace xgrad {
 struct RefCounted {
   std::atomic<int32_t> ref_count{0};
   virtual ~RefCounted() = default;
+  virtual void destroy() { delete this; }
+  static void* operator new(size_t bytes) { return pool_allocate(bytes); }
+  static void operator delete(void* block, size_t bytes) { pool_free(block, bytes); }
 };
 void destroy_deferred(RefCounted* object);
 inline void retain(RefCounted* object) { object->ref_count.fetch_add(1, std::memory_order_relaxed); }
@@ -54,15 +58,15 @@ class Ref {
   T* pointer_ = nullptr;
 };
 
-// One allocation: this header followed by the 64-byte aligned data. Shared by detach() and reshape
+// One allocation: this header followed by the data. Shared by detach() and reshape
 // aliases; the version counter lives here so every alias sees in-place writes (as in PyTorch).
 struct Storage final : RefCounted {
   static Storage* allocate(size_t bytes);
-  static void operator delete(void* pointer) { ::operator delete(pointer, std::align_val_t(64)); }
+  void destroy() override;
   void* data() { return reinterpret_cast<char*>(this) + kHeader; }
   size_t bytes = 0;
   std::atomic<uint32_t> version{0};
-  static constexpr size_t kHeader = 64;
+  static constexpr size_t kHeader = 32;  // keeps the data 16-byte aligned
 };
 
 struct Node;

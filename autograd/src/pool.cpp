@@ -1,0 +1,75 @@
+#include "pool.hpp"
+
+#include <cstdlib>
+#include <new>
+
+namespace xgrad {
+
+namespace {
+constexpr size_t kGranule = 16;
+constexpr size_t kClasses = 32;         // blocks up to 512 bytes
+constexpr size_t kKeepPerClass = 1 << 16;  // bounds what an idle thread holds
+
+struct FreeBlock {
+  FreeBlock* next;
+};
+
+// Trivially destructible, so it stays usable while other thread_locals and statics are destroyed.
+struct Lists {
+  FreeBlock* head[kClasses];
+  size_t count[kClasses];
+  bool retired;
+};
+thread_local Lists lists;
+
+struct Drain {
+  ~Drain() {
+    for (size_t c = 0; c < kClasses; ++c)
+      while (lists.head[c]) {
+        FreeBlock* block = lists.head[c];
+        lists.head[c] = block->next;
+        std::free(block);
+      }
+    lists.retired = true;  // later frees on this thread go straight to free()
+  }
+};
+thread_local Drain drain;
+
+#if defined(XGRAD_NO_POOL)
+constexpr bool kEnabled = false;
+#else
+constexpr bool kEnabled = true;
+#endif
+}  // namespace
+
+void* pool_allocate(size_t bytes) {
+  size_t index = (bytes + kGranule - 1) / kGranule;
+  if (kEnabled && index < kClasses && !lists.retired) {
+    (void)&drain;  // make sure the drain is registered for this thread
+    if (FreeBlock* block = lists.head[index]) {
+      lists.head[index] = block->next;
+      --lists.count[index];
+      return block;
+    }
+    void* fresh = std::malloc(index * kGranule);
+    if (!fresh) throw std::bad_alloc();
+    return fresh;
+  }
+  void* block = std::malloc(bytes ? bytes : 1);
+  if (!block) throw std::bad_alloc();
+  return block;
+}
+
+void pool_free(void* block, size_t bytes) {
+  size_t index = (bytes + kGranule - 1) / kGranule;
+  if (kEnabled && index < kClasses && !lists.retired && lists.count[index] < kKeepPerClass) {
+    FreeBlock* node = static_cast<FreeBlock*>(block);
+    node->next = lists.head[index];
+    lists.head[index] = node;
+    ++lists.count[index];
+    return;
+  }
+  std::free(block);
+}
+
+}  // namespace xgrad
