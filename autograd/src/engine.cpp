@@ -22,7 +22,8 @@ Node::~Node() = default;
 
 AccumulateGrad::AccumulateGrad(TensorImpl* leaf_in) : Node("AccumulateGrad"), leaf(leaf_in) {
   leaf->grad_accumulator = this;
-  output_shape = leaf->shape;
+  output_numel = leaf->numel;
+  output_rank = leaf->shape.size();
   output_dtype = leaf->dtype;
 }
 AccumulateGrad::~AccumulateGrad() {
@@ -74,7 +75,8 @@ static void add_edge(Node* node, const Tensor& input, const Shape& output_shape)
 
 static void link_output(Tensor& output, Node* node) {
   TensorImpl* impl = output.impl();
-  node->output_shape = impl->shape;
+  node->output_numel = impl->numel;
+  node->output_rank = impl->shape.size();
   node->output_dtype = impl->dtype;
   impl->grad_fn = Ref<Node>(node);
   impl->requires_grad = true;
@@ -140,11 +142,14 @@ void add_to_buffer(Node* node, Tensor gradient, bool create_graph) {
 }
 
 void check_gradient(const Node& producer, size_t input, const Tensor& gradient, const Node& consumer) {
-  const Shape& expected = consumer.output_shape;
-  if (gradient.shape() != expected || gradient.dtype() != consumer.output_dtype)
+  bool matches = consumer.is_accumulator()
+                     ? gradient.shape() == static_cast<const AccumulateGrad&>(consumer).leaf->shape
+                     : gradient.numel() == consumer.output_numel && gradient.shape().size() == consumer.output_rank;
+  if (!matches || gradient.dtype() != consumer.output_dtype)
     throw std::logic_error(std::string("backward of ") + producer.name + " returned a gradient of shape " +
                            shape_string(gradient.shape()) + " (" + dtype_name(gradient.dtype()) + ") for input " +
-                           std::to_string(input) + ", expected " + shape_string(expected) + " (" +
+                           std::to_string(input) + ", which does not match the input (" +
+                           std::to_string(consumer.output_numel) + " elements, " +
                            dtype_name(consumer.output_dtype) + ")");
 }
 }  // namespace

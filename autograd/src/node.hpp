@@ -64,7 +64,10 @@ struct Node : RefCounted {
   Edges edges;
   TensorImpl* retained_output = nullptr;  // not owned: set by retain_grad(), cleared by the tensor's destructor
   bool released = false;
-  Shape output_shape;
+  // What the gradient flowing into this node must look like (checked by the engine). Only the element
+  // count and rank are kept, so recording an op copies no shape; leaves are checked exactly.
+  int64_t output_numel = 0;
+  size_t output_rank = 0;
   Dtype output_dtype = kFloat32;
 
   // Engine scratch, valid during one backward pass.

@@ -74,8 +74,8 @@ TensorImpl::~TensorImpl() {
   if (retains_grad && grad_fn && grad_fn->retained_output == this) grad_fn->retained_output = nullptr;
 }
 
-Tensor make_tensor(const Shape& shape, Dtype dtype) {
-  TensorImpl* impl = new TensorImpl(shape, dtype);
+Tensor make_tensor(Shape shape, Dtype dtype) {
+  TensorImpl* impl = new TensorImpl(std::move(shape), dtype);
   retain(impl);
   return Tensor(impl);
 }

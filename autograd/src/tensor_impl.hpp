@@ -95,7 +95,7 @@ int64_t checked_numel(const Shape& shape, const char* op);
 inline size_t dtype_size(Dtype dtype) { return dtype == kFloat64 ? 8 : 4; }
 
 // A new tensor with fresh storage.
-Tensor make_tensor(const Shape& shape, Dtype dtype);
+Tensor make_tensor(Shape shape, Dtype dtype);
 // A tensor sharing `source`'s storage under another shape (same element count), without history.
 Tensor make_alias(const Tensor& source, const Shape& shape);
 
