@@ -2,4 +2,5 @@
 #pragma once
 
 #include "xgrad/autograd.hpp"
+#include "xgrad/nn.hpp"
 #include "xgrad/tensor.hpp"

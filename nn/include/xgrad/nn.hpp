@@ -1,0 +1,7 @@
+#pragma once
+#include "xgrad/nn/functional.hpp"
+#include "xgrad/nn/init.hpp"
+#include "xgrad/nn/layers.hpp"
+#include "xgrad/nn/loss.hpp"
+#include "xgrad/nn/module.hpp"
+#include "xgrad/serialize.hpp"

@@ -1,0 +1,28 @@
+// xgrad::nn::functional: stateless layers and losses.
+#pragma once
+
+#include "xgrad/tensor.hpp"
+
+namespace xgrad {
+namespace nn {
+
+enum class Reduction { None, Mean, Sum };
+
+namespace functional {
+// y = x W^T + b for x of shape [..., in] (1-D too), W [out, in], b [out] or undefined.
+Tensor linear(const Tensor& input, const Tensor& weight, const Tensor& bias = Tensor());
+inline Tensor relu(const Tensor& x) { return xgrad::relu(x); }
+inline Tensor tanh(const Tensor& x) { return xgrad::tanh(x); }
+inline Tensor sigmoid(const Tensor& x) { return xgrad::sigmoid(x); }
+Tensor leaky_relu(const Tensor& x, double negative_slope = 0.01);
+inline Tensor softmax(const Tensor& x, int64_t dim) { return xgrad::softmax(x, dim); }
+
+// Losses: input and target shapes must match exactly (no silent (N,1) vs (N) broadcast); the mean is
+// over all elements.
+Tensor mse_loss(const Tensor& input, const Tensor& target, Reduction reduction = Reduction::Mean);
+Tensor l1_loss(const Tensor& input, const Tensor& target, Reduction reduction = Reduction::Mean);
+Tensor huber_loss(const Tensor& input, const Tensor& target, Reduction reduction = Reduction::Mean, double delta = 1.0);
+}  // namespace functional
+
+}  // namespace nn
+}  // namespace xgrad

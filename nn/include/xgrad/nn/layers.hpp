@@ -1,0 +1,93 @@
+// Layers: Linear, Sequential and activation modules.
+#pragma once
+
+#include <memory>
+#include <stdexcept>
+#include <type_traits>
+
+#include "xgrad/nn/functional.hpp"
+#include "xgrad/nn/module.hpp"
+
+namespace xgrad {
+namespace nn {
+
+// y = x W^T + b. weight [out, in] and bias [out] ~ U(-1/sqrt(in), 1/sqrt(in)), as PyTorch initializes them.
+class Linear : public Module {
+ public:
+  Linear(int64_t in_features, int64_t out_features, bool bias = true);
+  Tensor forward(const Tensor& input) override;
+  std::string name() const override { return "Linear"; }
+  void reset_parameters();
+
+  int64_t in_features, out_features;
+  Tensor weight;
+  Tensor bias;  // undefined when built with bias = false
+};
+
+class ReLU : public Module {
+ public:
+  Tensor forward(const Tensor& input) override { return relu(input); }
+  std::string name() const override { return "ReLU"; }
+};
+class Tanh : public Module {
+ public:
+  Tensor forward(const Tensor& input) override { return tanh(input); }
+  std::string name() const override { return "Tanh"; }
+};
+class Sigmoid : public Module {
+ public:
+  Tensor forward(const Tensor& input) override { return sigmoid(input); }
+  std::string name() const override { return "Sigmoid"; }
+};
+class LeakyReLU : public Module {
+ public:
+  explicit LeakyReLU(double negative_slope = 0.01) : negative_slope(negative_slope) {}
+  Tensor forward(const Tensor& input) override { return functional::leaky_relu(input, negative_slope); }
+  std::string name() const override { return "LeakyReLU"; }
+  double negative_slope;
+};
+class Softmax : public Module {
+ public:
+  explicit Softmax(int64_t dim) : dim(dim) {}
+  Tensor forward(const Tensor& input) override { return softmax(input, dim); }
+  std::string name() const override { return "Softmax"; }
+  int64_t dim;
+};
+
+// Runs its children in order; they are named "0", "1", ... Accepts modules by value or as shared_ptr.
+class Sequential : public Module {
+ public:
+  Sequential() = default;
+  template <class... Modules>
+  explicit Sequential(Modules&&... modules) {
+    (push_back(std::forward<Modules>(modules)), ...);
+  }
+
+  template <class M>
+  void push_back(std::shared_ptr<M> module) {
+    static_assert(std::is_base_of<Module, M>::value, "Sequential holds nn::Module subclasses");
+    append(std::move(module));
+  }
+  template <class M, class = std::enable_if_t<std::is_base_of<Module, std::decay_t<M>>::value>>
+  void push_back(M&& module) {
+    append(std::make_shared<std::decay_t<M>>(std::forward<M>(module)));
+  }
+
+  Tensor forward(const Tensor& input) override;
+  std::string name() const override { return "Sequential"; }
+  size_t size() const { return layers_.size(); }
+  std::shared_ptr<Module> operator[](size_t index) const;
+  template <class M>
+  std::shared_ptr<M> at(size_t index) const {
+    auto typed = std::dynamic_pointer_cast<M>((*this)[index]);
+    if (!typed) throw std::invalid_argument("Sequential::at: layer " + std::to_string(index) + " is a " + (*this)[index]->name());
+    return typed;
+  }
+
+ private:
+  void append(std::shared_ptr<Module> module);
+  std::vector<std::shared_ptr<Module>> layers_;
+};
+
+}  // namespace nn
+}  // namespace xgrad
