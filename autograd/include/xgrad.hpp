@@ -3,4 +3,5 @@
 
 #include "xgrad/autograd.hpp"
 #include "xgrad/nn.hpp"
+#include "xgrad/optim.hpp"
 #include "xgrad/tensor.hpp"

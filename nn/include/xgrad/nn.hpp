@@ -4,4 +4,5 @@
 #include "xgrad/nn/layers.hpp"
 #include "xgrad/nn/loss.hpp"
 #include "xgrad/nn/module.hpp"
+#include "xgrad/nn/utils.hpp"
 #include "xgrad/serialize.hpp"

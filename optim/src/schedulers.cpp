@@ -1,0 +1,98 @@
+// The chainable formulas of torch/optim/lr_scheduler.py.
+#include "xgrad/optim/schedulers.hpp"
+
+#include <cmath>
+
+namespace xgrad {
+namespace optim {
+
+LRScheduler::LRScheduler(Optimizer& optimizer) : optimizer_(optimizer) {
+  for (size_t g = 0; g < optimizer.num_param_groups(); ++g) base_lrs_.push_back(optimizer.group_lr(g));
+}
+
+void LRScheduler::initialize() { step(); }
+
+std::vector<double> LRScheduler::current_lr() const {
+  std::vector<double> lrs;
+  for (size_t g = 0; g < optimizer_.num_param_groups(); ++g) lrs.push_back(optimizer_.group_lr(g));
+  return lrs;
+}
+
+void LRScheduler::step() {
+  ++last_epoch_;
+  std::vector<double> lrs = compute_lr();
+  for (size_t g = 0; g < lrs.size(); ++g) optimizer_.set_group_lr(g, lrs[g]);
+  last_lr_ = lrs;
+}
+
+StepLR::StepLR(Optimizer& optimizer, int64_t step_size, double gamma)
+    : LRScheduler(optimizer), step_size_(step_size), gamma_(gamma) {
+  if (step_size <= 0) throw std::invalid_argument("StepLR: step_size must be positive");
+  initialize();
+}
+std::vector<double> StepLR::compute_lr() const {
+  std::vector<double> lrs = current_lr();
+  if (last_epoch_ == 0 || last_epoch_ % step_size_ != 0) return lrs;
+  for (double& lr : lrs) lr *= gamma_;
+  return lrs;
+}
+
+ExponentialLR::ExponentialLR(Optimizer& optimizer, double gamma) : LRScheduler(optimizer), gamma_(gamma) { initialize(); }
+std::vector<double> ExponentialLR::compute_lr() const {
+  std::vector<double> lrs = current_lr();
+  if (last_epoch_ == 0) return lrs;
+  for (double& lr : lrs) lr *= gamma_;
+  return lrs;
+}
+
+CosineAnnealingLR::CosineAnnealingLR(Optimizer& optimizer, int64_t T_max, double eta_min)
+    : LRScheduler(optimizer), T_max_(T_max), eta_min_(eta_min) {
+  if (T_max <= 0) throw std::invalid_argument("CosineAnnealingLR: T_max must be positive");
+  initialize();
+}
+std::vector<double> CosineAnnealingLR::compute_lr() const {
+  const double pi = std::acos(-1.0);
+  std::vector<double> lrs = current_lr();
+  if (last_epoch_ == 0) return lrs;
+  const double epoch = static_cast<double>(last_epoch_), period = static_cast<double>(T_max_);
+  for (size_t g = 0; g < lrs.size(); ++g) {
+    if ((last_epoch_ - 1 - T_max_) % (2 * T_max_) == 0)
+      lrs[g] = lrs[g] + (base_lrs_[g] - eta_min_) * (1 - std::cos(pi / period)) / 2;
+    else
+      lrs[g] = (1 + std::cos(pi * epoch / period)) / (1 + std::cos(pi * (epoch - 1) / period)) * (lrs[g] - eta_min_) +
+               eta_min_;
+  }
+  return lrs;
+}
+
+LambdaLR::LambdaLR(Optimizer& optimizer, std::function<double(int64_t)> factor)
+    : LRScheduler(optimizer), factor_(std::move(factor)) {
+  if (!factor_) throw std::invalid_argument("LambdaLR: the factor function is empty");
+  initialize();
+}
+std::vector<double> LambdaLR::compute_lr() const {
+  std::vector<double> lrs = base_lrs_;
+  for (double& lr : lrs) lr *= factor_(last_epoch_);
+  return lrs;
+}
+
+LinearLR::LinearLR(Optimizer& optimizer, double start_factor, double end_factor, int64_t total_iters)
+    : LRScheduler(optimizer), start_factor_(start_factor), end_factor_(end_factor), total_iters_(total_iters) {
+  if (!(start_factor > 0 && start_factor <= 1) || !(end_factor >= 0 && end_factor <= 1))
+    throw std::invalid_argument("LinearLR: factors must lie in (0, 1] and [0, 1]");
+  initialize();
+}
+std::vector<double> LinearLR::compute_lr() const {
+  std::vector<double> lrs = current_lr();
+  if (last_epoch_ == 0) {
+    for (double& lr : lrs) lr *= start_factor_;
+  } else if (last_epoch_ <= total_iters_) {
+    double change = end_factor_ - start_factor_;
+    for (double& lr : lrs)
+      lr *= 1 + change / (static_cast<double>(total_iters_) * start_factor_ + static_cast<double>(last_epoch_ - 1) * change);
+  }
+  return lrs;
+}
+
+}  // namespace optim
+}  // namespace xgrad
