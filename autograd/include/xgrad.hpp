@@ -2,6 +2,7 @@
 #pragma once
 
 #include "xgrad/autograd.hpp"
+#include "xgrad/data.hpp"
 #include "xgrad/nn.hpp"
 #include "xgrad/optim.hpp"
 #include "xgrad/tensor.hpp"

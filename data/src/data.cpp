@@ -1,0 +1,242 @@
+#include "xgrad/data.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdlib>
+#include <fstream>
+#include <numeric>
+#include <stdexcept>
+
+#include "random.hpp"
+#include "tensor_impl.hpp"
+
+namespace xgrad {
+namespace data {
+
+Example Dataset::get_batch(const std::vector<size_t>& indices) const {
+  std::vector<Tensor> inputs, targets;
+  inputs.reserve(indices.size());
+  targets.reserve(indices.size());
+  for (size_t index : indices) {
+    Example example = get(index);
+    if (!inputs.empty() && (example.data.shape() != inputs[0].shape() || example.target.shape() != targets[0].shape()))
+      throw std::invalid_argument("DataLoader: example " + std::to_string(index) + " has data " +
+                                  shape_string(example.data.shape()) + " and target " +
+                                  shape_string(example.target.shape()) + ", but the batch started with data " +
+                                  shape_string(inputs[0].shape()) + " and target " + shape_string(targets[0].shape()));
+    inputs.push_back(std::move(example.data));
+    targets.push_back(std::move(example.target));
+  }
+  return {stack(inputs, 0), stack(targets, 0)};
+}
+
+TensorDataset::TensorDataset(Tensor data, Tensor targets) : data_(std::move(data)), targets_(std::move(targets)) {
+  if (!data_.defined() || !targets_.defined() || data_.dim() == 0 || targets_.dim() == 0)
+    throw std::invalid_argument("TensorDataset: data and targets need at least one dimension");
+  if (data_.size(0) != targets_.size(0))
+    throw std::invalid_argument("TensorDataset: data has " + std::to_string(data_.size(0)) + " rows (shape " +
+                                shape_string(data_.shape()) + ") but targets have " + std::to_string(targets_.size(0)) +
+                                " (shape " + shape_string(targets_.shape()) + ")");
+}
+
+size_t TensorDataset::size() const { return static_cast<size_t>(data_.size(0)); }
+
+Example TensorDataset::get(size_t index) const {
+  if (index >= size()) throw std::out_of_range("TensorDataset: index " + std::to_string(index) + " out of range");
+  NoGradGuard no_grad;
+  return {data_[static_cast<int64_t>(index)], targets_[static_cast<int64_t>(index)]};
+}
+
+Example TensorDataset::get_batch(const std::vector<size_t>& indices) const {
+  NoGradGuard no_grad;
+  std::vector<int64_t> rows(indices.begin(), indices.end());
+  return {index_select(data_, 0, rows), index_select(targets_, 0, rows)};
+}
+
+// ---------------------------------------------------------------- CSV
+
+namespace {
+[[noreturn]] void csv_error(const std::string& path, size_t line, const std::string& what) {
+  throw std::runtime_error("CSV '" + path + "' line " + std::to_string(line) + ": " + what);
+}
+
+std::string trim(const std::string& text) {
+  size_t first = text.find_first_not_of(" \t\r");
+  if (first == std::string::npos) return "";
+  size_t last = text.find_last_not_of(" \t\r");
+  return text.substr(first, last - first + 1);
+}
+
+std::vector<std::string> split(const std::string& line) {
+  std::vector<std::string> cells;
+  size_t start = 0;
+  while (true) {
+    size_t comma = line.find(',', start);
+    cells.push_back(trim(line.substr(start, comma == std::string::npos ? std::string::npos : comma - start)));
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return cells;
+}
+
+// xt::load_csv would accept "1.5abc" as 1.5 and reports no line or column, so cells are parsed strictly
+// here: each must be a whole number literal.
+std::pair<Example, std::vector<std::string>> parse_csv(const std::string& path, const std::vector<std::string>& targets,
+                                                       TensorOptions options) {
+  std::ifstream file(path);
+  if (!file) throw std::runtime_error("CSV '" + path + "': cannot open the file");
+  std::string line;
+  size_t line_number = 0;
+  std::vector<std::string> header;
+  while (header.empty() && std::getline(file, line)) {
+    ++line_number;
+    if (!trim(line).empty()) header = split(line);
+  }
+  if (header.empty()) throw std::runtime_error("CSV '" + path + "': the file is empty (a header row is required)");
+  for (size_t c = 0; c < header.size(); ++c) {
+    if (header[c].empty()) csv_error(path, line_number, "column " + std::to_string(c + 1) + " has an empty name");
+    for (size_t d = 0; d < c; ++d)
+      if (header[d] == header[c]) csv_error(path, line_number, "column name '" + header[c] + "' appears twice");
+  }
+  std::vector<bool> is_target(header.size(), false);
+  for (const std::string& name : targets) {
+    auto found = std::find(header.begin(), header.end(), name);
+    if (found == header.end()) throw std::runtime_error("CSV '" + path + "': no column named '" + name + "'");
+    is_target[found - header.begin()] = true;
+  }
+  if (targets.empty()) throw std::runtime_error("CSV '" + path + "': no target column given");
+  std::vector<std::string> features;
+  for (size_t c = 0; c < header.size(); ++c)
+    if (!is_target[c]) features.push_back(header[c]);
+
+  std::vector<double> feature_values, target_values;
+  size_t rows = 0;
+  while (std::getline(file, line)) {
+    ++line_number;
+    if (trim(line).empty()) continue;
+    std::vector<std::string> cells = split(line);
+    if (cells.size() != header.size())
+      csv_error(path, line_number, "has " + std::to_string(cells.size()) + " cells but the header has " +
+                                       std::to_string(header.size()));
+    for (size_t c = 0; c < cells.size(); ++c) {
+      const char* text = cells[c].c_str();
+      char* end = nullptr;
+      errno = 0;
+      double value = std::strtod(text, &end);
+      if (cells[c].empty() || end != text + cells[c].size() || errno == ERANGE)
+        csv_error(path, line_number, "column " + std::to_string(c + 1) + " ('" + header[c] + "') has non-numeric cell '" +
+                                         cells[c] + "'");
+      (is_target[c] ? target_values : feature_values).push_back(value);
+    }
+    ++rows;
+  }
+  if (rows == 0) throw std::runtime_error("CSV '" + path + "': no data rows after the header");
+  int64_t n = static_cast<int64_t>(rows);
+  Tensor x = tensor(feature_values, {n, static_cast<int64_t>(features.size())}, options);
+  Tensor y = tensor(target_values, {n, static_cast<int64_t>(targets.size())}, options);
+  return {{x, y}, features};
+}
+}  // namespace
+
+CSVDataset::CSVDataset(const std::string& path, const std::vector<std::string>& target_columns, TensorOptions options)
+    : CSVDataset(parse_csv(path, target_columns, options)) {}
+
+CSVDataset::CSVDataset(std::pair<Example, std::vector<std::string>> parsed)
+    : TensorDataset(parsed.first.data, parsed.first.target), feature_columns_(std::move(parsed.second)) {}
+
+// ---------------------------------------------------------------- loader
+
+DataLoader::DataLoader(std::shared_ptr<const Dataset> dataset, DataLoaderOptions options)
+    : dataset_(std::move(dataset)), options_(options) {
+  if (!dataset_) throw std::invalid_argument("DataLoader: the dataset is null");
+  if (options_.batch_size() == 0) throw std::invalid_argument("DataLoader: batch_size must be at least 1");
+  if (options_.drop_last() && size() == 0)
+    throw std::invalid_argument("DataLoader: with drop_last, a dataset of " + std::to_string(dataset_->size()) +
+                                " examples and batch_size " + std::to_string(options_.batch_size()) +
+                                " yields no batch");
+  generator_.seed(options_.seed() ? *options_.seed() : generator()());
+  order_.resize(dataset_->size());
+  std::iota(order_.begin(), order_.end(), size_t{0});
+}
+
+DataLoader::DataLoader(const Dataset& dataset, DataLoaderOptions options)
+    : DataLoader(std::shared_ptr<const Dataset>(&dataset, [](const Dataset*) {}), options) {}
+
+size_t DataLoader::size() const {
+  size_t n = dataset_->size(), b = options_.batch_size();
+  return options_.drop_last() ? n / b : (n + b - 1) / b;
+}
+
+DataLoader::Iterator DataLoader::begin() {
+  if (order_.size() != dataset_->size()) {  // the dataset may have grown or shrunk
+    order_.resize(dataset_->size());
+    std::iota(order_.begin(), order_.end(), size_t{0});
+  }
+  if (options_.shuffle()) std::shuffle(order_.begin(), order_.end(), generator_);
+  return Iterator(this, 0);
+}
+
+DataLoader::Iterator DataLoader::end() { return Iterator(nullptr, size()); }
+
+DataLoader::Iterator::Iterator(const DataLoader* loader, size_t batch) : loader_(loader), batch_(batch) {
+  if (loader_) load();
+}
+
+void DataLoader::Iterator::load() {
+  if (batch_ >= loader_->size()) return;
+  size_t b = loader_->options_.batch_size();
+  size_t first = batch_ * b, last = std::min(first + b, loader_->order_.size());
+  std::vector<size_t> indices(loader_->order_.begin() + first, loader_->order_.begin() + last);
+  current_ = loader_->dataset_->get_batch(indices);
+}
+
+DataLoader::Iterator& DataLoader::Iterator::operator++() {
+  ++batch_;
+  load();
+  return *this;
+}
+
+// ---------------------------------------------------------------- random_split
+
+namespace {
+class Subset : public Dataset {
+ public:
+  Subset(std::shared_ptr<const Dataset> base, std::vector<size_t> indices)
+      : base_(std::move(base)), indices_(std::move(indices)) {}
+  size_t size() const override { return indices_.size(); }
+  Example get(size_t index) const override { return base_->get(indices_.at(index)); }
+  Example get_batch(const std::vector<size_t>& indices) const override {
+    std::vector<size_t> mapped;
+    mapped.reserve(indices.size());
+    for (size_t i : indices) mapped.push_back(indices_.at(i));
+    return base_->get_batch(mapped);
+  }
+
+ private:
+  std::shared_ptr<const Dataset> base_;
+  std::vector<size_t> indices_;
+};
+}  // namespace
+
+std::vector<std::shared_ptr<Dataset>> random_split(std::shared_ptr<const Dataset> dataset,
+                                                   const std::vector<size_t>& lengths, uint64_t seed) {
+  if (!dataset) throw std::invalid_argument("random_split: the dataset is null");
+  size_t total = std::accumulate(lengths.begin(), lengths.end(), size_t{0});
+  if (total != dataset->size())
+    throw std::invalid_argument("random_split: lengths add up to " + std::to_string(total) + " but the dataset has " +
+                                std::to_string(dataset->size()) + " examples");
+  std::vector<size_t> order(total);
+  std::iota(order.begin(), order.end(), size_t{0});
+  std::mt19937_64 shuffler(seed);
+  std::shuffle(order.begin(), order.end(), shuffler);
+  std::vector<std::shared_ptr<Dataset>> parts;
+  size_t offset = 0;
+  for (size_t length : lengths) {
+    parts.push_back(std::make_shared<Subset>(dataset, std::vector<size_t>(order.begin() + offset, order.begin() + offset + length)));
+    offset += length;
+  }
+  return parts;
+}
+
+}  // namespace data
+}  // namespace xgrad
