@@ -225,3 +225,20 @@ TEST_CASE("a run resumed from a checkpoint is identical to an uninterrupted one"
   CHECK(other.parameters()[0].to_vector<float>() == before);
   std::remove("/tmp/xgrad_resume.npz");
 }
+
+TEST_CASE("values printed by torch 1.13 (tests/optim/reference.py)") {
+  check_sequence(trajectory<optim::Adam>(optim::AdamOptions(0.05).weight_decay(0.5), kGrads),
+                 {0.9500000005, 0.9091437758, 0.8659258771});
+  check_sequence(trajectory<optim::Adam>(optim::AdamOptions(0.05).maximize(true), kGrads),
+                 {1.0499999990, 1.0633168506, 1.0803383075});
+  std::vector<double> grads = {1.0, 0.01, 0.01, 0.01, 0.01};
+  check_sequence(trajectory<optim::Adam>(optim::AdamOptions(0.1).amsgrad(true), grads),
+                 {0.9000000010, 0.8322835510, 0.7793259045, 0.7353867900, 0.6977213036});
+  check_sequence(trajectory<optim::Adam>(optim::AdamOptions(0.1), grads),
+                 {0.9000000010, 0.8322530580, 0.7792477091, 0.7352492159, 0.6975158502});
+  check_sequence(trajectory<optim::AdamW>(optim::AdamWOptions(0.05).amsgrad(true), grads),
+                 {0.9495000005, 0.9151670255, 0.8882306188, 0.8658169462, 0.8465512945});
+  std::vector<double> long_run;
+  for (int i = 0; i < 200; ++i) long_run.push_back(std::sin(0.3 * i) + 0.2);
+  CHECK(trajectory<optim::AdamW>(optim::AdamWOptions(0.01), long_run).back() == doctest::Approx(0.363594518334).epsilon(1e-10));
+}
