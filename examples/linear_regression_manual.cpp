@@ -4,14 +4,18 @@
 #include <cstdio>
 #include <xgrad.hpp>
 
+#include "support.hpp"
+
 namespace xg = xgrad;
 
 int main(int argc, char** argv) {
   double lr = 0.5;
-  int steps = 500;
+  int steps = 200;
+  std::string out = "out/linear_regression_manual";
   CLI::App app{"Linear regression by manual gradient descent on scalar tensors w and b"};
   app.add_option("--lr", lr, "learning rate")->capture_default_str();
   app.add_option("--steps", steps, "gradient steps")->capture_default_str();
+  app.add_option("--out", out, "output folder for the loss curve")->capture_default_str();
   CLI11_PARSE(app, argc, argv);
 
   xg::manual_seed(0);
@@ -20,6 +24,7 @@ int main(int argc, char** argv) {
 
   xg::Tensor w = xg::scalar_tensor(0.0, xg::requires_grad());
   xg::Tensor b = xg::scalar_tensor(0.0, xg::requires_grad());
+  std::vector<double> step_column, loss_column;
   for (int step = 1; step <= steps; ++step) {
     xg::Tensor loss = (w * x + b - y).pow(2).mean();
     loss.backward();
@@ -30,8 +35,12 @@ int main(int argc, char** argv) {
     }
     w.grad().zero_();
     b.grad().zero_();
-    if (step == 1 || step % 100 == 0) std::printf("step %4d  loss %.6f\n", step, loss.item());
+    step_column.push_back(step);
+    loss_column.push_back(loss.item());
+    if (step == 1 || step % 50 == 0) std::printf("step %4d  loss %.6f\n", step, loss.item());
   }
   std::printf("w = %.4f  b = %.4f   (true: w = 2, b = 1)\n", w.item(), b.item());
+  example::write_csv(out + "/loss.csv", {"step", "loss"}, {step_column, loss_column});
+  example::plot(out + "/loss.png", "set xlabel 'step'; set ylabel 'MSE'; set logscale y\nplot 'loss.csv' using 1:2 with lines lw 2");
   return 0;
 }

@@ -1,0 +1,58 @@
+// Multivariate regression driven by a shuffling DataLoader: N = 1000 points in 5 dimensions,
+// mini-batches of 32, 20 epochs.
+#include <CLI/CLI.hpp>
+#include <cmath>
+#include <cstdio>
+#include <xgrad.hpp>
+
+#include "support.hpp"
+
+namespace xg = xgrad;
+
+int main(int argc, char** argv) {
+  double lr = 0.05;
+  int epochs = 20;
+  size_t batch_size = 32;
+  std::string out = "out/dataloader_regression";
+  CLI::App app{"Linear regression on N = 1000, d = 5 with a shuffling DataLoader"};
+  app.add_option("--lr", lr, "learning rate")->capture_default_str();
+  app.add_option("--epochs", epochs, "passes over the data")->capture_default_str();
+  app.add_option("--batch-size", batch_size, "examples per step")->capture_default_str();
+  app.add_option("--out", out, "output folder")->capture_default_str();
+  CLI11_PARSE(app, argc, argv);
+
+  xg::manual_seed(0);
+  const std::vector<double> true_w = {2, -1, 0.5, 3, -2};
+  const double true_b = 0.7;
+  xg::Tensor x = xg::randn({1000, 5});
+  xg::Tensor y = xg::matmul(x, xg::tensor(true_w, {5, 1})) + true_b + 0.1 * xg::randn({1000, 1});
+  auto dataset = std::make_shared<xg::data::TensorDataset>(x, y);
+  xg::data::DataLoader loader(dataset, xg::data::DataLoaderOptions().batch_size(batch_size).shuffle(true));
+
+  xg::nn::Linear model(5, 1);
+  xg::optim::SGD optimizer(model.parameters(), xg::optim::SGDOptions(lr));
+  std::vector<double> epoch_column, loss_column;
+  for (int epoch = 1; epoch <= epochs; ++epoch) {
+    double total = 0;
+    for (auto& [batch_x, batch_y] : loader) {
+      optimizer.zero_grad();
+      xg::Tensor loss = xg::nn::functional::mse_loss(model(batch_x), batch_y);
+      loss.backward();
+      optimizer.step();
+      total += loss.item() * static_cast<double>(batch_x.size(0));
+    }
+    epoch_column.push_back(epoch);
+    loss_column.push_back(total / static_cast<double>(dataset->size()));
+    std::printf("epoch %2d  mean loss %.6f\n", epoch, loss_column.back());
+  }
+  std::vector<float> learned = model.weight.to_vector<float>();
+  std::printf("\n  weight   learned    true\n");
+  for (size_t i = 0; i < true_w.size(); ++i) std::printf("  w[%zu]   %8.4f  %6.2f\n", i, learned[i], true_w[i]);
+  std::printf("  b       %8.4f  %6.2f\n", model.bias.item(), true_b);
+  double worst = std::abs(model.bias.item() - true_b);
+  for (size_t i = 0; i < true_w.size(); ++i) worst = std::max(worst, std::abs(learned[i] - true_w[i]));
+  std::printf("max |learned - true| = %.4f\n", worst);
+  example::write_csv(out + "/loss.csv", {"epoch", "loss"}, {epoch_column, loss_column});
+  example::plot(out + "/loss.png", "set xlabel 'epoch'; set ylabel 'mean MSE'; set logscale y\nplot 'loss.csv' using 1:2 with linespoints lw 2");
+  return 0;
+}
