@@ -1,4 +1,7 @@
-// Prints per-step timings of xgrad's workloads (see README "Speed"). Single-threaded unless noted.
+// xgrad's side of the benchmark table (see workloads.md). Prints `id|value|unit|note` lines.
+// Single-threaded unless a row says otherwise (OpenBLAS threads pinned through openblas_set_num_threads).
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -6,10 +9,13 @@
 #include <vector>
 #include <xgrad.hpp>
 
+extern "C" void openblas_set_num_threads(int);
+extern "C" void cblas_sgemm(int, int, int, int, int, int, float, const float*, int, const float*, int, float, float*, int);
+
 namespace xg = xgrad;
 using Clock = std::chrono::steady_clock;
 
-// Median over `repeats` runs of the time per iteration of `body` (called `iterations` times per run).
+// Median over `repeats` runs of the time per call of `body` (called `iterations` times per run).
 static double median_seconds(int repeats, int iterations, const std::function<void()>& body) {
   std::vector<double> runs;
   for (int r = 0; r < repeats; ++r) {
@@ -21,33 +27,127 @@ static double median_seconds(int repeats, int iterations, const std::function<vo
   return runs[runs.size() / 2];
 }
 
-int main() {
-  // W1: the seed manual gradient-descent step.
-  xg::manual_seed(0);
-  xg::Tensor x = xg::rand({100}) * 2.0 - 1.0;
-  xg::Tensor y = 2.0 * x + 1.0 + 0.1 * xg::randn({100});
-  xg::Tensor w = xg::scalar_tensor(0.0, xg::requires_grad());
-  xg::Tensor b = xg::scalar_tensor(0.0, xg::requires_grad());
-  double w1 = median_seconds(7, 20000, [&] {
-    xg::Tensor loss = (w * x + b - y).pow(2).mean();
-    loss.backward();
-    xg::NoGradGuard no_grad;
-    w -= 0.1 * w.grad();
-    b -= 0.1 * b.grad();
-    w.grad().zero_();
-    b.grad().zero_();
-  });
-  std::printf("W1 seed manual GD step            %8.3f us/step\n", w1 * 1e6);
+static void row(const char* id, double value, const char* unit, const std::string& note = "") {
+  std::printf("%s|%.3f|%s|%s\n", id, value, unit, note.c_str());
+  std::fflush(stdout);
+}
 
-  // W6: a chain of 10,000 `y = y * c + d` on one element, forward + backward.
-  const int chain = 10000;
-  double w6 = median_seconds(7, 5, [&] {
-    xg::Tensor start = xg::scalar_tensor(1.0, xg::requires_grad());
-    xg::Tensor value = start;
-    for (int i = 0; i < chain; ++i) value = value * 1.0001 + 0.0001;
-    value.backward();
-  });
-  std::printf("W6 chain y = y*c + d              %8.3f us/iteration (%.3f us per op)\n", w6 / chain * 1e6,
-              w6 / (2 * chain) * 1e6);
+static double peak_rss_mb() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return usage.ru_maxrss / 1024.0;
+}
+
+// Raw OpenBLAS sgemm throughput for an m x k by k x n product, as the W5 reference.
+static double sgemm_gflops(int m, int n, int k) {
+  std::vector<float> a(size_t(m) * k, 0.5f), b(size_t(k) * n, 0.25f), c(size_t(m) * n);
+  double seconds = median_seconds(5, 10, [&] { cblas_sgemm(101, 111, 111, m, n, k, 1.0f, a.data(), k, b.data(), n, 0.0f, c.data(), n); });
+  return 2.0 * m * n * k / seconds / 1e9;
+}
+
+int main() {
+  openblas_set_num_threads(1);
+  xg::manual_seed(0);
+
+  {  // W1
+    xg::Tensor x = xg::rand({100}) * 2.0 - 1.0;
+    xg::Tensor y = 2.0 * x + 1.0 + 0.1 * xg::randn({100});
+    xg::Tensor w = xg::scalar_tensor(0.0, xg::requires_grad()), b = xg::scalar_tensor(0.0, xg::requires_grad());
+    double seconds = median_seconds(9, 20000, [&] {
+      xg::Tensor loss = (w * x + b - y).pow(2).mean();
+      loss.backward();
+      xg::NoGradGuard no_grad;
+      w -= 0.1 * w.grad();
+      b -= 0.1 * b.grad();
+      w.grad().zero_();
+      b.grad().zero_();
+    });
+    row("W1", seconds * 1e6, "us/step");
+  }
+  {  // W2
+    xg::Tensor x = (xg::rand({100}) * 2.0 - 1.0).reshape({100, 1});
+    xg::Tensor y = 2.0 * x + 1.0;
+    xg::nn::Linear model(1, 1);
+    xg::nn::MSELoss loss_fn;
+    xg::optim::SGD optimizer(model.parameters(), xg::optim::SGDOptions(0.1));
+    double seconds = median_seconds(9, 20000, [&] {
+      optimizer.zero_grad();
+      loss_fn(model(x), y).backward();
+      optimizer.step();
+    });
+    row("W2", seconds * 1e6, "us/step");
+  }
+  xg::Tensor x = xg::randn({1000, 5});
+  xg::Tensor y = xg::matmul(x, xg::tensor({2, -1, 0.5, 3, -2}, {5, 1})) + 0.7;
+  auto dataset = std::make_shared<xg::data::TensorDataset>(x, y);
+  xg::data::DataLoader loader(dataset, xg::data::DataLoaderOptions().batch_size(32).shuffle(true).seed(1));
+  auto epochs_per_step = [&](xg::nn::Module& model, xg::optim::Optimizer& optimizer, int epochs) {
+    xg::nn::MSELoss loss_fn;
+    size_t steps = 0;
+    auto start = Clock::now();
+    for (int e = 0; e < epochs; ++e)
+      for (auto& [batch_x, batch_y] : loader) {
+        optimizer.zero_grad();
+        loss_fn(model(batch_x), batch_y).backward();
+        optimizer.step();
+        ++steps;
+      }
+    return std::chrono::duration<double>(Clock::now() - start).count() / steps;
+  };
+  {  // W3
+    xg::nn::Linear model(5, 1);
+    xg::optim::SGD optimizer(model.parameters(), xg::optim::SGDOptions(0.05));
+    std::vector<double> runs;
+    for (int r = 0; r < 7; ++r) runs.push_back(epochs_per_step(model, optimizer, 20));
+    std::sort(runs.begin(), runs.end());
+    row("W3", runs[3] * 1e6, "us/step");
+  }
+  {  // W4
+    xg::nn::Sequential model(xg::nn::Linear(5, 64), xg::nn::Tanh(), xg::nn::Linear(64, 64), xg::nn::Tanh(),
+                             xg::nn::Linear(64, 1));
+    xg::optim::Adam optimizer(model.parameters(), xg::optim::AdamOptions(1e-3));
+    std::vector<double> runs;
+    for (int r = 0; r < 5; ++r) runs.push_back(epochs_per_step(model, optimizer, 20));
+    std::sort(runs.begin(), runs.end());
+    row("W4", runs[2] * 1e6, "us/step");
+  }
+  {  // W5, one thread then two
+    const int batch = 256;
+    xg::Tensor input = xg::randn({batch, 512}), target = xg::randn({batch, 1});
+    xg::nn::Sequential model(xg::nn::Linear(512, 1024), xg::nn::ReLU(), xg::nn::Linear(1024, 1024), xg::nn::ReLU(),
+                             xg::nn::Linear(1024, 1));
+    xg::optim::AdamW optimizer(model.parameters(), xg::optim::AdamWOptions(1e-4));
+    xg::nn::MSELoss loss_fn;
+    // Forward GEMMs, then dW for all three layers and dX for the two upper ones.
+    const double forward = 2.0 * batch * (512.0 * 1024 + 1024.0 * 1024 + 1024.0);
+    const double flops = forward + forward + 2.0 * batch * (1024.0 * 1024 + 1024.0);
+    for (int threads : {1, 2}) {
+      openblas_set_num_threads(threads);
+      double peak = sgemm_gflops(batch, 1024, 1024);
+      double seconds = median_seconds(5, 4, [&] {
+        optimizer.zero_grad();
+        loss_fn(model(input), target).backward();
+        optimizer.step();
+      });
+      double gflops = flops / seconds / 1e9;
+      char note[160];
+      std::snprintf(note, sizeof note, "%.1f GFLOP/s = %.0f%% of sgemm peak %.1f GFLOP/s; peak RSS %.0f MB", gflops,
+                    100 * gflops / peak, peak, peak_rss_mb());
+      row(threads == 1 ? "W5" : "W5x2", seconds * 1e3, "ms/step", note);
+    }
+    openblas_set_num_threads(1);
+  }
+  {  // W6
+    const int chain = 10000;
+    double seconds = median_seconds(9, 5, [&] {
+      xg::Tensor start = xg::scalar_tensor(1.0, xg::requires_grad());
+      xg::Tensor value = start;
+      for (int i = 0; i < chain; ++i) value = value * 1.0001 + 0.0001;
+      value.backward();
+    });
+    char note[96];
+    std::snprintf(note, sizeof note, "%.3f us per primitive op (mul or add)", seconds / (2 * chain) * 1e6);
+    row("W6", seconds / chain * 1e6, "us/iteration", note);
+  }
   return 0;
 }

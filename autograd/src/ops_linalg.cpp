@@ -2,6 +2,7 @@
 // Kept free of xtensor-blas, whose CBLAS enums clash with <cblas.h>.
 #include <cblas.h>
 
+#include <algorithm>
 #include <string>
 
 #include "node.hpp"
@@ -16,13 +17,26 @@ template <class T>
 void gemm(bool transpose_a, bool transpose_b, int64_t n, int64_t m, int64_t k, const T* a, const T* b, T* c) {
   const int64_t lda = transpose_a ? n : k, ldb = transpose_b ? k : m;
   if (n * m * k <= 4096) {
-    for (int64_t i = 0; i < n; ++i)
-      for (int64_t j = 0; j < m; ++j) {
-        T total = 0;
-        for (int64_t p = 0; p < k; ++p)
-          total += (transpose_a ? a[p * lda + i] : a[i * lda + p]) * (transpose_b ? b[j * ldb + p] : b[p * ldb + j]);
-        c[i * m + j] = total;
-      }
+    // Loop orders that keep the innermost index contiguous, so the compiler vectorizes them.
+    std::fill(c, c + n * m, T(0));
+    if (!transpose_a && transpose_b) {
+      for (int64_t i = 0; i < n; ++i)
+        for (int64_t j = 0; j < m; ++j) {
+          T total = 0;
+          for (int64_t p = 0; p < k; ++p) total += a[i * lda + p] * b[j * ldb + p];
+          c[i * m + j] = total;
+        }
+    } else if (!transpose_b) {
+      for (int64_t i = 0; i < n; ++i)
+        for (int64_t p = 0; p < k; ++p) {
+          const T scale = transpose_a ? a[p * lda + i] : a[i * lda + p];
+          for (int64_t j = 0; j < m; ++j) c[i * m + j] += scale * b[p * ldb + j];
+        }
+    } else {
+      for (int64_t i = 0; i < n; ++i)
+        for (int64_t j = 0; j < m; ++j)
+          for (int64_t p = 0; p < k; ++p) c[i * m + j] += a[p * lda + i] * b[j * ldb + p];
+    }
     return;
   }
   const CBLAS_TRANSPOSE ta = transpose_a ? CblasTrans : CblasNoTrans, tb = transpose_b ? CblasTrans : CblasNoTrans;

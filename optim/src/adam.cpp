@@ -29,6 +29,45 @@ T lerp(T start, T end, T weight) {
   return weight < T(0.5) ? start + weight * (end - start) : end - (end - start) * (T(1) - weight);
 }
 
+struct AdamConstants {
+  double lr, weight_decay, beta1, beta2, eps, step_size, bias_correction2_sqrt;
+};
+
+template <class T>
+struct AdamBuffers {
+  T* param;
+  const T* gradient;
+  T* exp_avg;
+  T* exp_avg_sq;
+  T* max_exp_avg_sq;
+  int64_t count;
+};
+
+// One element-wise pass in PyTorch's operation order (hyperparameters cast to T like PyTorch's scalars).
+template <class T, bool kDecoupled, bool kCoupledDecay, bool kAmsgrad>
+void adam_kernel(const AdamBuffers<T>& b, const AdamConstants& c, bool maximize) {
+  const T sign = maximize ? T(-1) : T(1);  // exact negation
+  const T decay = T(1 - c.lr * c.weight_decay), weight_decay = T(c.weight_decay);
+  const T one_minus_beta1 = T(1 - c.beta1), beta2 = T(c.beta2), one_minus_beta2 = T(1 - c.beta2);
+  const T correction = T(c.bias_correction2_sqrt), eps = T(c.eps), negative_step = T(-c.step_size);
+  T* __restrict param = b.param;
+  T* __restrict m = b.exp_avg;
+  T* __restrict v = b.exp_avg_sq;
+  T* __restrict v_max = b.max_exp_avg_sq;
+  const T* __restrict gradient = b.gradient;
+  for (int64_t k = 0; k < b.count; ++k) {
+    T d = sign * gradient[k];
+    if (kDecoupled) param[k] = param[k] * decay;
+    if (kCoupledDecay) d = d + weight_decay * param[k];
+    m[k] = lerp(m[k], d, one_minus_beta1);
+    v[k] = v[k] * beta2 + one_minus_beta2 * d * d;  // addcmul: (value * t1) * t2
+    T second = v[k];
+    if (kAmsgrad) second = v_max[k] = v_max[k] < second ? second : v_max[k];
+    T denominator = std::sqrt(second) / correction + eps;
+    param[k] = param[k] + negative_step * m[k] / denominator;  // addcdiv: (value * t1) / t2
+  }
+}
+
 template <class Options>
 void adam_step(std::vector<typename OptimizerWith<Options, AdamState>::ParamGroup>& groups,
                std::vector<std::vector<AdamState>>& states, bool decoupled) {
@@ -53,28 +92,22 @@ void adam_step(std::vector<typename OptimizerWith<Options, AdamState>::ParamGrou
       const double bias_correction2 = 1 - std::pow(beta2, static_cast<double>(state.step));
       const double step_size = o.lr() / bias_correction1;
       const double bias_correction2_sqrt = std::sqrt(bias_correction2);
+      AdamConstants constants{o.lr(), o.weight_decay(), beta1, beta2, o.eps(), step_size, bias_correction2_sqrt};
       XG_DISPATCH(p.dtype(), {
-        T* param = p.impl()->data<T>();
-        const T* gradient = grad.impl()->data<T>();
-        T* m = state.exp_avg.impl()->data<T>();
-        T* v = state.exp_avg_sq.impl()->data<T>();
-        T* v_max = o.amsgrad() ? state.max_exp_avg_sq.impl()->data<T>() : nullptr;
-        const T decay = T(1 - o.lr() * o.weight_decay()), weight_decay = T(o.weight_decay());
-        const T one_minus_beta1 = T(1 - beta1), beta2_t = T(beta2), one_minus_beta2 = T(1 - beta2);
-        const T correction = T(bias_correction2_sqrt), eps = T(o.eps()), negative_step = T(-step_size);
-        for (int64_t k = 0; k < p.numel(); ++k) {
-          T d = o.maximize() ? -gradient[k] : gradient[k];
-          if (decoupled) {
-            param[k] = param[k] * decay;
-          } else if (o.weight_decay() != 0) {
-            d = d + weight_decay * param[k];
-          }
-          m[k] = lerp(m[k], d, one_minus_beta1);
-          v[k] = v[k] * beta2_t + one_minus_beta2 * d * d;  // addcmul: (value * t1) * t2
-          T second = v[k];
-          if (v_max) second = v_max[k] = std::max(v_max[k], v[k]);
-          T denominator = std::sqrt(second) / correction + eps;
-          param[k] = param[k] + negative_step * m[k] / denominator;  // addcdiv: (value * t1) / t2
+        AdamBuffers<T> buffers{p.impl()->data<T>(), grad.impl()->data<T>(), state.exp_avg.impl()->data<T>(),
+                               state.exp_avg_sq.impl()->data<T>(),
+                               o.amsgrad() ? state.max_exp_avg_sq.impl()->data<T>() : nullptr, p.numel()};
+        // Flags become template arguments so each variant's loop has no branches and vectorizes.
+        bool coupled = !decoupled && o.weight_decay() != 0;
+        if (decoupled) {
+          if (o.amsgrad()) adam_kernel<T, true, false, true>(buffers, constants, o.maximize());
+          else adam_kernel<T, true, false, false>(buffers, constants, o.maximize());
+        } else if (coupled) {
+          if (o.amsgrad()) adam_kernel<T, false, true, true>(buffers, constants, o.maximize());
+          else adam_kernel<T, false, true, false>(buffers, constants, o.maximize());
+        } else {
+          if (o.amsgrad()) adam_kernel<T, false, false, true>(buffers, constants, o.maximize());
+          else adam_kernel<T, false, false, false>(buffers, constants, o.maximize());
         }
       });
       p.impl()->storage->version.fetch_add(1);
