@@ -122,7 +122,7 @@ bool all_finite(const Tensor& t) {
   bool finite = true;
   XG_DISPATCH(t.dtype(), {
     const T* data = t.impl()->data<T>();
-    for (int64_t i = 0; i < t.numel() && finite; ++i) finite = std::isfinite(data[i]);
+    for (int64_t i = 0, n = t.numel(); i < n && finite; ++i) finite = std::isfinite(data[i]);
   });
   return finite;
 }

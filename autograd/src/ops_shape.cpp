@@ -29,9 +29,12 @@ Tensor reshape(const Tensor& x, Shape shape) {
     shape[infer] = x.numel() / known;
   }
   if (shape == x.shape()) return x;
-  Tensor out = make_alias(x, shape);  // throws on a size mismatch
-  Shape input_shape = x.shape();
-  record(out, "ViewBackward", {&x}, [input_shape](const Tensor& grad, Grads& grads) { grads.set(0, reshape(grad, input_shape)); });
+  Tensor out = make_alias(x, std::move(shape));  // throws on a size mismatch
+  if (any_requires_grad({&x})) {
+    Shape input_shape = x.shape();
+    record(out, "ViewBackward", {&x},
+           [input_shape](const Tensor& grad, Grads& grads) { grads.set(0, reshape(grad, input_shape)); });
+  }
   return out;
 }
 

@@ -80,12 +80,13 @@ Tensor make_tensor(Shape shape, Dtype dtype) {
   return Tensor(impl);
 }
 
-Tensor make_alias(const Tensor& source, const Shape& shape) {
-  TensorImpl* impl = new TensorImpl(source.impl()->storage, shape, source.dtype());
+Tensor make_alias(const Tensor& source, Shape shape) {
+  TensorImpl* impl = new TensorImpl(source.impl()->storage, std::move(shape), source.dtype());
   if (impl->numel != source.numel()) {
+    std::string message = "reshape: shape " + shape_string(impl->shape) + " is invalid for input of shape " +
+                          shape_string(source.shape());
     delete impl;
-    throw std::invalid_argument("reshape: shape " + shape_string(shape) + " is invalid for input of shape " +
-                                shape_string(source.shape()));
+    throw std::invalid_argument(message);
   }
   retain(impl);
   return Tensor(impl);
@@ -345,7 +346,7 @@ Tensor rand(Shape shape, TensorOptions options) {
   std::uniform_real_distribution<double> uniform(0.0, 1.0);
   XG_DISPATCH(options.dtype(), {
     T* data = result.impl()->data<T>();
-    for (int64_t i = 0; i < result.numel(); ++i) {
+    for (int64_t i = 0, n = result.numel(); i < n; ++i) {
       T value = static_cast<T>(uniform(generator()));
       data[i] = value < T(1) ? value : T(0);  // rounding to float may reach 1; keep the half-open range
     }
@@ -358,7 +359,7 @@ Tensor randn(Shape shape, TensorOptions options) {
   std::normal_distribution<double> normal(0.0, 1.0);
   XG_DISPATCH(options.dtype(), {
     T* data = result.impl()->data<T>();
-    for (int64_t i = 0; i < result.numel(); ++i) data[i] = static_cast<T>(normal(generator()));
+    for (int64_t i = 0, n = result.numel(); i < n; ++i) data[i] = static_cast<T>(normal(generator()));
   });
   return finish(result, options);
 }

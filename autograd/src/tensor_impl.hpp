@@ -97,7 +97,7 @@ inline size_t dtype_size(Dtype dtype) { return dtype == kFloat64 ? 8 : 4; }
 // A new tensor with fresh storage.
 Tensor make_tensor(Shape shape, Dtype dtype);
 // A tensor sharing `source`'s storage under another shape (same element count), without history.
-Tensor make_alias(const Tensor& source, const Shape& shape);
+Tensor make_alias(const Tensor& source, Shape shape);
 
 int64_t normalize_dim(int64_t dim, int64_t rank, const char* op);
 

@@ -18,7 +18,7 @@ Tensor fill_with(Tensor tensor, const char* name, Draw draw) {
   NoGradGuard no_grad;  // initialization is not part of any graph
   XG_DISPATCH(tensor.dtype(), {
     T* data = tensor.impl()->data<T>();
-    for (int64_t i = 0; i < tensor.numel(); ++i) data[i] = static_cast<T>(draw());
+    for (int64_t i = 0, n = tensor.numel(); i < n; ++i) data[i] = static_cast<T>(draw());
   });
   tensor.impl()->storage->version.fetch_add(1);
   return tensor;

@@ -11,7 +11,6 @@ void check_name(const std::string& name, const char* what) {
     throw std::invalid_argument(std::string(what) + " name '" + name + "' must be non-empty and contain no '.'");
 }
 
-void collect(const Module& module, const std::string& prefix, bool recurse, StateDict& out);
 }  // namespace
 
 Tensor Module::register_parameter(std::string name, Tensor tensor, bool requires_grad) {

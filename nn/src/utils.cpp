@@ -23,10 +23,10 @@ double clip_grad_norm_(const std::vector<Tensor>& parameters, double max_norm, d
       const T* g = grad.impl()->data<T>();
       T norm = 0;
       if (infinity) {
-        for (int64_t k = 0; k < grad.numel(); ++k) norm = std::max(norm, std::abs(g[k]));
+        for (int64_t k = 0, n = grad.numel(); k < n; ++k) norm = std::max(norm, std::abs(g[k]));
         total = std::max(total, static_cast<double>(norm));
       } else {
-        for (int64_t k = 0; k < grad.numel(); ++k) norm += std::pow(std::abs(g[k]), T(norm_type));
+        for (int64_t k = 0, n = grad.numel(); k < n; ++k) norm += std::pow(std::abs(g[k]), T(norm_type));
         norm = std::pow(norm, T(1 / norm_type));
         total += std::pow(static_cast<double>(norm), norm_type);
       }
@@ -55,7 +55,7 @@ void clip_grad_value_(const std::vector<Tensor>& parameters, double clip_value) 
     if (!grad.defined()) continue;
     XG_DISPATCH(grad.dtype(), {
       T* g = grad.impl()->data<T>();
-      for (int64_t k = 0; k < grad.numel(); ++k) g[k] = std::min(std::max(g[k], T(-clip_value)), T(clip_value));
+      for (int64_t k = 0, n = grad.numel(); k < n; ++k) g[k] = std::min(std::max(g[k], T(-clip_value)), T(clip_value));
     });
     grad.impl()->storage->version.fetch_add(1);
   }

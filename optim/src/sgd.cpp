@@ -39,7 +39,7 @@ void SGD::step() {
         T* buffer = o.momentum() != 0 ? state.momentum_buffer.impl()->data<T>() : nullptr;
         const T lr = T(o.lr()), weight_decay = T(o.weight_decay()), momentum = T(o.momentum());
         const T keep = T(1 - o.dampening());
-        for (int64_t k = 0; k < p.numel(); ++k) {
+        for (int64_t k = 0, n = p.numel(); k < n; ++k) {
           T d = o.maximize() ? -gradient[k] : gradient[k];
           if (o.weight_decay() != 0) d = d + weight_decay * param[k];
           if (buffer) {
