@@ -12,33 +12,51 @@
 namespace xgrad {
 
 namespace {
-// C[n, m] = op(A) op(B); tiny products run inline (a BLAS call costs ~100 ns).
+// Tiny products inline (a BLAS call costs ~100 ns). Transposes are template flags, so every loop below is
+// branch-free; the loop order keeps the innermost index contiguous where the layout allows.
+template <class T, bool kTransposeA, bool kTransposeB>
+void small_gemm(int64_t n, int64_t m, int64_t k, const T* a, const T* b, T* c) {
+  const int64_t lda = kTransposeA ? n : k, ldb = kTransposeB ? k : m;
+  auto A = [&](int64_t i, int64_t p) { return kTransposeA ? a[p * lda + i] : a[i * lda + p]; };
+  auto B = [&](int64_t p, int64_t j) { return kTransposeB ? b[j * ldb + p] : b[p * ldb + j]; };
+  if (m == 1 && (kTransposeA || k == 1)) {
+    // Matrix-vector with A's rows contiguous along i: accumulate column by column.
+    std::fill(c, c + n, T(0));
+    for (int64_t p = 0; p < k; ++p) {
+      const T scale = B(p, 0);
+      for (int64_t i = 0; i < n; ++i) c[i] += A(i, p) * scale;
+    }
+  } else if (m == 1 || (!kTransposeA && kTransposeB)) {
+    for (int64_t i = 0; i < n; ++i)
+      for (int64_t j = 0; j < m; ++j) {
+        T total = 0;
+        for (int64_t p = 0; p < k; ++p) total += A(i, p) * B(p, j);
+        c[i * m + j] = total;
+      }
+  } else {
+    std::fill(c, c + n * m, T(0));
+    for (int64_t i = 0; i < n; ++i)
+      for (int64_t p = 0; p < k; ++p) {
+        const T scale = A(i, p);
+        for (int64_t j = 0; j < m; ++j) c[i * m + j] += scale * B(p, j);
+      }
+  }
+}
+
+// C[n, m] = op(A) op(B).
 template <class T>
 void gemm(bool transpose_a, bool transpose_b, int64_t n, int64_t m, int64_t k, const T* a, const T* b, T* c) {
-  const int64_t lda = transpose_a ? n : k, ldb = transpose_b ? k : m;
   if (n * m * k <= 4096) {
-    // Loop orders that keep the innermost index contiguous, so the compiler vectorizes them.
-    std::fill(c, c + n * m, T(0));
-    if (!transpose_a && transpose_b) {
-      for (int64_t i = 0; i < n; ++i)
-        for (int64_t j = 0; j < m; ++j) {
-          T total = 0;
-          for (int64_t p = 0; p < k; ++p) total += a[i * lda + p] * b[j * ldb + p];
-          c[i * m + j] = total;
-        }
-    } else if (!transpose_b) {
-      for (int64_t i = 0; i < n; ++i)
-        for (int64_t p = 0; p < k; ++p) {
-          const T scale = transpose_a ? a[p * lda + i] : a[i * lda + p];
-          for (int64_t j = 0; j < m; ++j) c[i * m + j] += scale * b[p * ldb + j];
-        }
+    if (transpose_a) {
+      if (transpose_b) small_gemm<T, true, true>(n, m, k, a, b, c);
+      else small_gemm<T, true, false>(n, m, k, a, b, c);
     } else {
-      for (int64_t i = 0; i < n; ++i)
-        for (int64_t j = 0; j < m; ++j)
-          for (int64_t p = 0; p < k; ++p) c[i * m + j] += a[p * lda + i] * b[j * ldb + p];
+      if (transpose_b) small_gemm<T, false, true>(n, m, k, a, b, c);
+      else small_gemm<T, false, false>(n, m, k, a, b, c);
     }
     return;
   }
+  const int64_t lda = transpose_a ? n : k, ldb = transpose_b ? k : m;
   const CBLAS_TRANSPOSE ta = transpose_a ? CblasTrans : CblasNoTrans, tb = transpose_b ? CblasTrans : CblasNoTrans;
   if constexpr (std::is_same<T, float>::value)
     cblas_sgemm(CblasRowMajor, ta, tb, n, m, k, 1.0f, a, lda, b, ldb, 0.0f, c, m);

@@ -154,26 +154,41 @@ Tensor broadcast_to(const Tensor& x, Shape shape) {
   return out;
 }
 
+// One op (not sum + reshape): the engine calls it for every broadcast input, e.g. each bias gradient.
 Tensor sum_to(const Tensor& x, const Shape& shape) {
   check_defined("sum_to", x);
   if (x.shape() == shape) return x;
   if (shape.empty()) return sum(x);
   const Shape& from = x.shape();
-  if (shape.size() > from.size())
-    throw std::invalid_argument("sum_to: cannot sum " + shape_string(from) + " to the larger " + shape_string(shape));
-  size_t lead = from.size() - shape.size();
-  std::vector<int64_t> dims;
-  for (size_t d = 0; d < from.size(); ++d) {
-    if (d < lead) {
-      dims.push_back(static_cast<int64_t>(d));
-    } else if (shape[d - lead] != from[d]) {
-      if (shape[d - lead] != 1)
-        throw std::invalid_argument("sum_to: shape " + shape_string(from) + " does not broadcast from " +
-                                    shape_string(shape));
-      dims.push_back(static_cast<int64_t>(d));
+  if (shape.size() > from.size() || broadcast_shapes("sum_to", from, shape) != from)
+    throw std::invalid_argument("sum_to: shape " + shape_string(from) + " cannot be summed to " + shape_string(shape));
+  Tensor out = make_tensor(shape, x.dtype());
+  const TensorImpl& in = *x.impl();
+  XG_DISPATCH(x.dtype(), {
+    T* po = out.impl()->data<T>();
+    const T* px = in.data<T>();
+    const int64_t columns = out.numel();
+    if (is_trailing_broadcast(shape, from)) {
+      // Only leading dimensions go: add up rows (bias gradients), contiguous inner loop.
+      std::fill(po, po + columns, T(0));
+      for (int64_t row = 0; row < in.numel; row += columns)
+        for (int64_t c = 0; c < columns; ++c) po[c] += px[row + c];
+    } else {
+      size_t lead = from.size() - shape.size();
+      std::vector<size_t> axes;
+      for (size_t d = 0; d < from.size(); ++d)
+        if (d < lead || shape[d - lead] != from[d]) axes.push_back(d);
+      Shape kept = reduced_shape(from, std::vector<int64_t>(axes.begin(), axes.end()), false);
+      auto result = xt::adapt(po, static_cast<size_t>(columns), xt::no_ownership(), to_extents(kept));
+      xt::noalias(result) = xt::sum(adapt<T>(in), axes, xt::evaluation_strategy::immediate);
     }
+  });
+  if (any_requires_grad({&x})) {
+    Shape input_shape = from;
+    record(out, "SumToBackward", {&x},
+           [input_shape](const Tensor& grad, Grads& grads) { grads.set(0, broadcast_to(grad, input_shape)); });
   }
-  return reshape(sum(x, dims, true), shape);
+  return out;
 }
 
 // ---------------------------------------------------------------- softmax family

@@ -20,12 +20,13 @@ Tensor linear(const Tensor& input, const Tensor& weight, const Tensor& bias) {
     throw std::invalid_argument("linear: bias of shape " + shape_string(bias.shape()) + " does not match weight of shape " +
                                 shape_string(weight.shape()));
   // x W^T with the transpose as a BLAS flag; batch dims folded into rows.
-  Shape out_shape = input.shape();
-  out_shape.back() = weight.size(0);
   Tensor rows = input.dim() == 2 ? input : input.reshape({-1, weight.size(1)});
   Tensor out = bmm(rows, weight, false, true);
   if (bias.defined()) out = add(out, bias);
-  return input.dim() == 2 ? out : out.reshape(out_shape);
+  if (input.dim() == 2) return out;
+  Shape out_shape = input.shape();
+  out_shape.back() = weight.size(0);
+  return out.reshape(out_shape);
 }
 
 Tensor leaky_relu(const Tensor& x, double negative_slope) {
