@@ -3,9 +3,9 @@ BUILD ?= build
 SANITIZE_BUILD ?= build-sanitize
 JOBS ?= $(shell nproc)
 PACKAGES = cmake make g++ pkg-config libxtensor-dev libxsimd-dev libopenblas-dev libzip-dev doctest-dev \
-           libcli11-dev gnuplot-nox
+           libcli11-dev gnuplot-nox bc
 
-.PHONY: all deps configure build run test test-sanitize bench examples clean
+.PHONY: all deps configure build run test test-sanitize bench bench-compare clean
 
 all: build
 
@@ -38,7 +38,16 @@ test-sanitize: deps
 	cd $(SANITIZE_BUILD) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure -j $(JOBS)
 
 bench: build
-	./$(BUILD)/bench/xgrad_bench
+	bash bench/run.sh $(BUILD)
+
+# Also builds the LibTorch side (installs libtorch-dev, ~1 GB) and prints both columns.
+bench-compare: deps
+	@dpkg-query -W -f='$${Status}' libtorch-dev 2>/dev/null | grep -q "install ok installed" || \
+	  { if [ "$$(id -u)" = 0 ]; then sudo=""; else sudo="sudo"; fi; \
+	    $$sudo apt-get update -q && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -q libtorch-dev bc; }
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release -DXGRAD_BENCH_TORCH=ON > /dev/null
+	cmake --build $(BUILD) -j $(JOBS) --target xgrad_bench torch_bench
+	bash bench/run.sh $(BUILD)
 
 clean:
 	rm -rf $(BUILD) $(SANITIZE_BUILD)
