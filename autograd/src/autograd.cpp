@@ -135,10 +135,13 @@ DetectAnomalyGuard::~DetectAnomalyGuard() { anomaly_enabled = previous_; }
 
 bool anomaly_mode_enabled() { return autograd::anomaly_enabled; }
 
-void check_forward_anomaly(const char* op, const Tensor& output) {
-  if (!autograd::all_finite(output))
-    throw std::runtime_error(std::string("anomaly: ") + op + " produced NaN or Inf in its output of shape " +
+void check_forward_anomaly(const char* node_name, const Tensor& output) {
+  if (!autograd::all_finite(output)) {
+    std::string op = node_name;  // "LogBackward" records the forward op "Log"
+    if (op.size() > 8 && op.compare(op.size() - 8, 8, "Backward") == 0) op.resize(op.size() - 8);
+    throw std::runtime_error("anomaly: the forward op " + op + " produced NaN or Inf in its output of shape " +
                              shape_string(output.shape()));
+  }
 }
 
 void check_backward_anomaly(const char* op, const std::vector<Tensor>& gradients) {

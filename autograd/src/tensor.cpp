@@ -34,17 +34,18 @@ void destroy_deferred(RefCounted* object) {
   draining = false;
 }
 
-static_assert(sizeof(Storage) <= Storage::kHeader, "Storage header must fit before the data");
-
 Storage* Storage::allocate(size_t bytes) {
-  void* memory = pool_allocate(kHeader + bytes);
+  char* memory = static_cast<char*>(pool_allocate(block_size(bytes)));
   Storage* storage = ::new (memory) Storage();
+  uintptr_t start = reinterpret_cast<uintptr_t>(memory) + sizeof(Storage);
+  uintptr_t aligned = (start + kAlignment - 1) & ~static_cast<uintptr_t>(kAlignment - 1);
+  storage->offset = static_cast<uint32_t>(aligned - reinterpret_cast<uintptr_t>(memory));
   storage->bytes = bytes;
   return storage;
 }
 
 void Storage::destroy() {
-  size_t total = kHeader + bytes;
+  size_t total = block_size(bytes);
   this->~Storage();
   pool_free(this, total);
 }
@@ -62,7 +63,13 @@ int64_t checked_numel(const Shape& shape, const char* op) {
 
 TensorImpl::TensorImpl(Shape shape_in, Dtype dtype_in) : shape(std::move(shape_in)), dtype(dtype_in) {
   numel = checked_numel(shape, "tensor");
-  storage = Ref<Storage>(Storage::allocate(static_cast<size_t>(numel) * dtype_size(dtype)));
+  size_t bytes = static_cast<size_t>(numel) * dtype_size(dtype);
+  try {
+    storage = Ref<Storage>(Storage::allocate(bytes));
+  } catch (const std::bad_alloc&) {
+    throw std::length_error("tensor: cannot allocate " + std::to_string(bytes) + " bytes for a " + dtype_name(dtype) +
+                            " tensor of shape " + shape_string(shape));
+  }
 }
 
 TensorImpl::TensorImpl(Ref<Storage> storage_in, Shape shape_in, Dtype dtype_in)

@@ -58,15 +58,20 @@ class Ref {
   T* pointer_ = nullptr;
 };
 
-// One allocation: this header followed by the data. Shared by detach() and reshape
-// aliases; the version counter lives here so every alias sees in-place writes (as in PyTorch).
+// One allocation: this header followed by the data, which starts on a 64-byte boundary. The alignment is
+// not only for speed: xtensor computes a misaligned prefix with scalar code and the rest with SIMD code,
+// which round differently, so unaligned data would make results depend on where the allocator put it.
+// Shared by detach() and reshape aliases; the version counter lives here so every alias sees in-place
+// writes (as in PyTorch).
 struct Storage final : RefCounted {
   static Storage* allocate(size_t bytes);
   void destroy() override;
-  void* data() { return reinterpret_cast<char*>(this) + kHeader; }
+  void* data() { return reinterpret_cast<char*>(this) + offset; }
   size_t bytes = 0;
   std::atomic<uint32_t> version{0};
-  static constexpr size_t kHeader = 32;  // keeps the data 16-byte aligned
+  uint32_t offset = 0;
+  static constexpr size_t kAlignment = 64;
+  static size_t block_size(size_t bytes) { return sizeof(Storage) + kAlignment - 1 + bytes; }
 };
 
 struct Node;

@@ -41,7 +41,7 @@ Tensor from_npy(const std::string& bytes, const std::string& path, const std::st
     bool fortran_order = false;
     xt::detail::parse_header(header, typestring, &fortran_order, shape);
     if (fortran_order) fail(path, "entry '" + name + "' is in Fortran order");
-  } catch (const std::runtime_error& error) {
+  } catch (const std::exception& error) {  // xtensor's parser throws runtime_error, stoi invalid_argument
     if (std::string(error.what()).rfind("checkpoint", 0) == 0) throw;
     fail(path, "entry '" + name + "' is not a valid .npy array (" + error.what() + ")");
   }
@@ -88,8 +88,10 @@ void save(const StateDict& state, const std::string& path) {
     }
     buffers.push_back(to_npy(tensor));
     zip_source_t* source = zip_source_buffer(archive, buffers.back().data(), buffers.back().size(), 0);
-    if (!source || zip_file_add(archive, (name + ".npy").c_str(), source, ZIP_FL_ENC_UTF_8) < 0) {
-      if (source) zip_source_free(source);
+    zip_int64_t index = source ? zip_file_add(archive, (name + ".npy").c_str(), source, ZIP_FL_ENC_UTF_8) : -1;
+    // Stored, not deflated: like numpy.savez, and float data barely compresses.
+    if (index < 0 || zip_set_file_compression(archive, static_cast<zip_uint64_t>(index), ZIP_CM_STORE, 0) < 0) {
+      if (source && index < 0) zip_source_free(source);  // once added, the archive owns it
       std::string reason = zip_strerror(archive);
       zip_discard(archive);
       std::remove(temporary.c_str());
@@ -129,13 +131,19 @@ StateDict load_state_dict_file(const std::string& path) {
     if (file_name.size() < 5 || file_name.compare(file_name.size() - 4, 4, ".npy") != 0)
       fail(path, "entry '" + file_name + "' is not a .npy array");
     std::string name = file_name.substr(0, file_name.size() - 4);
-    if (info.size > (1ULL << 34)) fail(path, "entry '" + name + "' is implausibly large");
-    std::string bytes(static_cast<size_t>(info.size), '\0');
+    if (!(info.valid & ZIP_STAT_SIZE)) fail(path, "entry '" + name + "' has no size");
     zip_file_t* file = zip_fopen_index(archive.get(), i, 0);
     if (!file) fail(path, "entry '" + name + "' cannot be opened: " + zip_strerror(archive.get()));
-    zip_int64_t read = zip_fread(file, bytes.data(), bytes.size());
+    // Grow the buffer only as data actually arrives, so a forged size cannot make us allocate it up front.
+    std::string bytes;
+    char chunk[1 << 16];
+    zip_int64_t got = 0;
+    while ((got = zip_fread(file, chunk, sizeof chunk)) > 0) {
+      bytes.append(chunk, static_cast<size_t>(got));
+      if (bytes.size() > info.size) break;
+    }
     zip_fclose(file);
-    if (read < 0 || static_cast<zip_uint64_t>(read) != info.size) fail(path, "entry '" + name + "' is truncated or corrupted");
+    if (got < 0 || bytes.size() != info.size) fail(path, "entry '" + name + "' is truncated or corrupted");
     for (auto& entry : state)
       if (entry.first == name) fail(path, "entry '" + name + "' appears twice");
     state.emplace_back(name, from_npy(bytes, path, name));
