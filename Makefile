@@ -5,7 +5,7 @@ JOBS ?= $(shell nproc)
 PACKAGES = cmake make g++ pkg-config libxtensor-dev libxsimd-dev libopenblas-dev libzip-dev doctest-dev \
            libcli11-dev gnuplot-nox bc
 
-.PHONY: all deps configure build run test test-sanitize bench bench-compare clean
+.PHONY: all deps configure build run test test-sanitize test-tsan fuzz bench bench-compare clean
 
 all: build
 
@@ -35,7 +35,28 @@ test-sanitize: deps
 	@cmake -S . -B $(SANITIZE_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DXGRAD_SANITIZE=ON -DXGRAD_BUILD_EXAMPLES=OFF \
 	  -DXGRAD_BUILD_BENCH=OFF > /dev/null
 	cmake --build $(SANITIZE_BUILD) -j $(JOBS)
-	cd $(SANITIZE_BUILD) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure -j $(JOBS)
+	cd $(SANITIZE_BUILD) && ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure -j $(JOBS)
+
+TSAN_BUILD ?= build-tsan
+
+# The thread tests under ThreadSanitizer (two models trained at once on two threads).
+test-tsan: deps
+	@cmake -S . -B $(TSAN_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS="-fsanitize=thread" \
+	  -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=thread" -DXGRAD_BUILD_EXAMPLES=OFF -DXGRAD_BUILD_BENCH=OFF > /dev/null
+	cmake --build $(TSAN_BUILD) -j $(JOBS) --target test_autograd
+	TSAN_OPTIONS=halt_on_error=1 ./$(TSAN_BUILD)/tests/test_autograd -tc="*thread*"
+
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 60
+
+# libFuzzer on the checkpoint and CSV loaders, FUZZ_SECONDS per target, from the seeds in fuzz/corpus.
+fuzz: deps
+	@command -v clang++ > /dev/null || { if [ "$$(id -u)" = 0 ]; then sudo=""; else sudo="sudo"; fi; \
+	  $$sudo apt-get update -q && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -q clang libclang-rt-14-dev; }
+	@CXX=clang++ cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DXGRAD_FUZZ=ON -DXGRAD_SANITIZE=ON \
+	  -DXGRAD_NATIVE=OFF -DXGRAD_BUILD_TESTS=OFF -DXGRAD_BUILD_EXAMPLES=OFF -DXGRAD_BUILD_BENCH=OFF > /dev/null
+	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzz_checkpoint fuzz_csv
+	ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1 bash fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
 
 bench: build
 	bash bench/run.sh $(BUILD)
@@ -50,4 +71,4 @@ bench-compare: deps
 	bash bench/run.sh $(BUILD)
 
 clean:
-	rm -rf $(BUILD) $(SANITIZE_BUILD)
+	rm -rf $(BUILD) $(SANITIZE_BUILD) $(FUZZ_BUILD) $(TSAN_BUILD)

@@ -147,6 +147,8 @@ TEST_CASE("backward with create_graph fills differentiable .grad") {
   check_values(x.grad(), {6.75});
   auto second = xg::autograd::grad({x.grad().sum()}, {x});
   check_values(second[0], {9.0});
+  // As in PyTorch, a differentiable .grad refers back to x through its graph: reset it to break the cycle.
+  x.mutable_grad() = xg::Tensor();
 }
 
 TEST_CASE("requires_grad propagates; requires_grad_ only on leaves") {

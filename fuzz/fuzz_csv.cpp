@@ -1,0 +1,21 @@
+// libFuzzer target: arbitrary bytes as a CSV file with a target column "y".
+#include <unistd.h>
+
+#include <cstdint>
+#include <cstdio>
+#include <fstream>
+#include <string>
+#include <xgrad.hpp>
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  static const std::string path = "/tmp/xgrad_fuzz_" + std::to_string(getpid()) + ".csv";
+  std::ofstream(path, std::ios::binary | std::ios::trunc).write(reinterpret_cast<const char*>(data), static_cast<std::streamsize>(size));
+  try {
+    xgrad::data::CSVDataset dataset(path, {"y"});
+    xgrad::data::DataLoader loader(dataset, xgrad::data::DataLoaderOptions().batch_size(2));
+    for (auto& [x, y] : loader) (void)(x.sum().item() + y.sum().item());
+  } catch (const std::exception&) {
+  }
+  std::remove(path.c_str());
+  return 0;
+}
