@@ -7,7 +7,7 @@ namespace xgrad {
 
 namespace {
 constexpr size_t kGranule = 16;
-constexpr size_t kClasses = 32;         // blocks up to 512 bytes
+constexpr size_t kClasses = 64;            // blocks below 1 KiB
 constexpr size_t kKeepPerClass = 1 << 16;  // bounds what an idle thread holds
 
 struct FreeBlock {
@@ -32,6 +32,7 @@ struct Lists {
   size_t large_count;
   size_t large_bytes;
   bool retired;
+  bool drain_registered;
 };
 thread_local Lists lists;
 
@@ -50,6 +51,15 @@ struct Drain {
 };
 thread_local Drain drain;
 
+// Touching `drain` registers its destructor for this thread (a TLS wrapper call): do it once, when the
+// thread first keeps a block.
+inline void register_drain() {
+  if (!lists.drain_registered) {
+    (void)&drain;
+    lists.drain_registered = true;
+  }
+}
+
 #if defined(XGRAD_NO_POOL)
 constexpr bool kEnabled = false;
 #else
@@ -60,7 +70,6 @@ constexpr bool kEnabled = true;
 void* pool_allocate(size_t bytes) {
   size_t index = (bytes + kGranule - 1) / kGranule;
   if (kEnabled && index < kClasses && !lists.retired) {
-    (void)&drain;  // make sure the drain is registered for this thread
     if (FreeBlock* block = lists.head[index]) {
       lists.head[index] = block->next;
       --lists.count[index];
@@ -87,6 +96,7 @@ void* pool_allocate(size_t bytes) {
 void pool_free(void* block, size_t bytes) {
   size_t index = (bytes + kGranule - 1) / kGranule;
   if (kEnabled && index < kClasses && !lists.retired && lists.count[index] < kKeepPerClass) {
+    register_drain();
     FreeBlock* node = static_cast<FreeBlock*>(block);
     node->next = lists.head[index];
     lists.head[index] = node;
@@ -95,6 +105,7 @@ void pool_free(void* block, size_t bytes) {
   }
   if (kEnabled && index >= kClasses && !lists.retired && lists.large_count < kLargeSlots &&
       lists.large_bytes + bytes <= kLargeKeepBytes) {
+    register_drain();
     lists.large[lists.large_count++] = {block, bytes};
     lists.large_bytes += bytes;
     return;

@@ -16,19 +16,25 @@ namespace xgrad {
 
 // ---------------------------------------------------------------- reference counting
 
+namespace {
+// Objects whose count reached zero while another destruction runs, linked through next_pending. Plain
+// thread_locals: the hot path needs no TLS wrapper call and no allocation.
+thread_local bool draining = false;
+thread_local RefCounted* pending = nullptr;
+}  // namespace
+
 void destroy_deferred(RefCounted* object) {
   // Destroying one object may release others; queue them instead of recursing.
-  thread_local std::vector<RefCounted*> pending;
-  thread_local bool draining = false;
   if (draining) {
-    pending.push_back(object);
+    object->next_pending = pending;
+    pending = object;
     return;
   }
   draining = true;
   object->destroy();
-  while (!pending.empty()) {
-    RefCounted* next = pending.back();
-    pending.pop_back();
+  while (pending) {
+    RefCounted* next = pending;
+    pending = next->next_pending;
     next->destroy();
   }
   draining = false;

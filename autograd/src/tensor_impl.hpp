@@ -17,6 +17,7 @@ namespace xgrad {
 // handle to a 1,000,000-node graph frees it in a loop instead of a million nested destructor calls.
 struct RefCounted {
   std::atomic<int32_t> ref_count{0};
+  RefCounted* next_pending = nullptr;  // the deferred-destruction list
   virtual ~RefCounted() = default;
   virtual void destroy() { delete this; }
   static void* operator new(size_t bytes) { return pool_allocate(bytes); }
