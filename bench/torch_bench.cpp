@@ -10,23 +10,8 @@
 #include <functional>
 #include <vector>
 
-using Clock = std::chrono::steady_clock;
+#include "harness.hpp"
 
-static double median_seconds(int repeats, int iterations, const std::function<void()>& body) {
-  std::vector<double> runs;
-  for (int r = 0; r < repeats; ++r) {
-    auto start = Clock::now();
-    for (int i = 0; i < iterations; ++i) body();
-    runs.push_back(std::chrono::duration<double>(Clock::now() - start).count() / iterations);
-  }
-  std::sort(runs.begin(), runs.end());
-  return runs[runs.size() / 2];
-}
-
-static void row(const char* id, double value, const char* unit, const std::string& note = "") {
-  std::printf("%s|%.3f|%s|%s\n", id, value, unit, note.c_str());
-  std::fflush(stdout);
-}
 
 int main() {
   torch::set_num_threads(1);

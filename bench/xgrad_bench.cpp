@@ -7,30 +7,14 @@
 #include <cstdio>
 #include <functional>
 #include <vector>
+
+#include "harness.hpp"
 #include <xgrad.hpp>
 
 extern "C" void openblas_set_num_threads(int);
 extern "C" void cblas_sgemm(int, int, int, int, int, int, float, const float*, int, const float*, int, float, float*, int);
 
 namespace xg = xgrad;
-using Clock = std::chrono::steady_clock;
-
-// Median over `repeats` runs of the time per call of `body` (called `iterations` times per run).
-static double median_seconds(int repeats, int iterations, const std::function<void()>& body) {
-  std::vector<double> runs;
-  for (int r = 0; r < repeats; ++r) {
-    auto start = Clock::now();
-    for (int i = 0; i < iterations; ++i) body();
-    runs.push_back(std::chrono::duration<double>(Clock::now() - start).count() / iterations);
-  }
-  std::sort(runs.begin(), runs.end());
-  return runs[runs.size() / 2];
-}
-
-static void row(const char* id, double value, const char* unit, const std::string& note = "") {
-  std::printf("%s|%.3f|%s|%s\n", id, value, unit, note.c_str());
-  std::fflush(stdout);
-}
 
 static double peak_rss_mb() {
   rusage usage{};

@@ -26,5 +26,7 @@ void check_defined(const char* op, const Tensor& x);
 // NumPy broadcasting of two shapes; throws `op: shapes [..] and [..] cannot broadcast`.
 Shape broadcast_shapes(const char* op, const Shape& a, const Shape& b);
 void bump_version(const Tensor& x);
+// zero_grad for one parameter: drop the gradient (set_to_none, PyTorch 2.x default) or zero it in place.
+void clear_grad(Tensor& parameter, bool set_to_none);
 
 }  // namespace xgrad

@@ -23,6 +23,18 @@ void check_same_dtype(const char* op, const Tensor& a, const Tensor& b) {
 
 void bump_version(const Tensor& x) { x.impl()->storage->version.fetch_add(1, std::memory_order_relaxed); }
 
+void clear_grad(Tensor& parameter, bool set_to_none) {
+  Tensor& grad = parameter.mutable_grad();
+  if (!grad.defined()) return;
+  if (set_to_none) {
+    grad = Tensor();
+  } else {
+    if (grad.requires_grad()) grad = grad.detach();  // drop the history a create_graph backward gave it
+    NoGradGuard no_grad;
+    grad.zero_();
+  }
+}
+
 Shape broadcast_shapes(const char* op, const Shape& a, const Shape& b) {
   if (a == b) return a;
   size_t rank = std::max(a.size(), b.size());

@@ -207,6 +207,14 @@ void for_each_line(const TensorImpl& x, TensorImpl& out, int64_t dim, Body body)
       body(x.data<T>() + base, out.data<T>() + base, count, inner);
     }
 }
+
+// The largest of n values `stride` apart: the shift that keeps exp() from overflowing.
+template <class T>
+T line_max(const T* in, int64_t n, int64_t stride) {
+  T top = in[0];
+  for (int64_t j = 1; j < n; ++j) top = std::max(top, in[j * stride]);
+  return top;
+}
 }  // namespace
 
 Tensor softmax(const Tensor& x, int64_t dim) {
@@ -214,8 +222,7 @@ Tensor softmax(const Tensor& x, int64_t dim) {
   dim = normalize_dim(dim, x.dim(), "softmax");
   Tensor out = make_tensor(x.shape(), x.dtype());
   XG_DISPATCH(x.dtype(), for_each_line<T>(*x.impl(), *out.impl(), dim, [](const T* in, T* to, int64_t n, int64_t stride) {
-    T top = in[0];
-    for (int64_t j = 1; j < n; ++j) top = std::max(top, in[j * stride]);
+    const T top = line_max(in, n, stride);
     T total = 0;
     for (int64_t j = 0; j < n; ++j) total += (to[j * stride] = std::exp(in[j * stride] - top));
     for (int64_t j = 0; j < n; ++j) to[j * stride] /= total;
@@ -235,8 +242,7 @@ Tensor log_softmax(const Tensor& x, int64_t dim) {
   dim = normalize_dim(dim, x.dim(), "log_softmax");
   Tensor out = make_tensor(x.shape(), x.dtype());
   XG_DISPATCH(x.dtype(), for_each_line<T>(*x.impl(), *out.impl(), dim, [](const T* in, T* to, int64_t n, int64_t stride) {
-    T top = in[0];
-    for (int64_t j = 1; j < n; ++j) top = std::max(top, in[j * stride]);
+    const T top = line_max(in, n, stride);
     T total = 0;
     for (int64_t j = 0; j < n; ++j) total += std::exp(in[j * stride] - top);
     T shift = top + std::log(total);

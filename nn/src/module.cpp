@@ -2,6 +2,8 @@
 
 #include <stdexcept>
 
+#include "ops_internal.hpp"
+
 namespace xgrad {
 namespace nn {
 
@@ -53,13 +55,7 @@ std::vector<std::shared_ptr<Module>> Module::children() const {
 }
 
 void Module::zero_grad(bool set_to_none) {
-  for (Tensor& parameter : parameters()) {
-    if (!parameter.grad().defined()) continue;
-    if (set_to_none)
-      parameter.mutable_grad() = Tensor();
-    else
-      parameter.mutable_grad().zero_();
-  }
+  for (Tensor& parameter : parameters()) clear_grad(parameter, set_to_none);
 }
 
 void Module::train(bool on) {
