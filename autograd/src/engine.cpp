@@ -96,12 +96,17 @@ void attach(Tensor& output, Node* node, const std::vector<Tensor>& inputs) {
 
 SavedTensor::SavedTensor(const Tensor& tensor, bool is_output)
     : tensor_(is_output ? tensor.detach() : tensor),
+      storage_(tensor.impl()->storage),
       version_(tensor.impl()->storage->version.load(std::memory_order_relaxed)),
       is_output_(is_output) {}
 
 Tensor SavedTensor::unpack(Node* node) const {
   if (!tensor_.defined()) return tensor_;
   uint32_t now = tensor_.impl()->storage->version.load(std::memory_order_relaxed);
+  if (tensor_.impl()->storage.get() != storage_.get())
+    throw std::logic_error(std::string("one of the tensors needed for gradient computation by ") + node->name +
+                           " has been modified by an inplace operation: its shape is " +
+                           shape_string(tensor_.shape()) + "; use an out-of-place op or clone() it first");
   if (now != version_)
     throw std::logic_error(std::string("one of the tensors needed for gradient computation by ") + node->name +
                            " has been modified by an inplace operation: its shape is " +

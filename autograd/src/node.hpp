@@ -133,6 +133,7 @@ class SavedTensor {
 
  private:
   Tensor tensor_;
+  Ref<Storage> storage_;  // what the tensor held when saved: an in-place op on a non-leaf swaps it
   uint32_t version_ = 0;
   bool is_output_ = false;
 };

@@ -387,7 +387,7 @@ void rebase_inplace(const char* op, Tensor& self, const Tensor& result) {
                                 " cannot be written into a tensor of shape " + shape_string(self.shape()));
   TensorImpl& body = *self.impl();
   Node* previous = body.grad_fn.get();
-  body.storage = result.impl()->storage;
+  body.set_storage(result.impl()->storage);
   body.grad_fn = result.impl()->grad_fn;
   body.requires_grad = result.requires_grad();
   if (body.retains_grad) {
@@ -401,10 +401,10 @@ Tensor& inplace_binary(const char* op, Tensor& self, const Tensor& other, OutOfP
   check_inplace_allowed(op, self);
   check_same_dtype(op, self, other);
   if (GradMode::is_enabled() && (self.requires_grad() || other.requires_grad())) {
-    if (self.impl()->storage->ref_count.load() > 1)
+    if (self.impl()->storage->views.load(std::memory_order_relaxed) > 1)
       throw std::logic_error(std::string(op) +
                              ": in-place op on a tensor that requires grad and shares storage with another tensor "
-                             "(a view or detach()); use the out-of-place op");
+                             "(a view, detach(), or an output saved for backward); use the out-of-place op");
     Tensor previous = make_alias(self, self.shape());
     previous.impl()->grad_fn = self.impl()->grad_fn;
     previous.impl()->requires_grad = self.requires_grad();

@@ -72,6 +72,7 @@ TensorImpl::TensorImpl(Shape shape_in, Dtype dtype_in) : shape(std::move(shape_i
   size_t bytes = static_cast<size_t>(numel) * dtype_size(dtype);
   try {
     storage = Ref<Storage>(Storage::allocate(bytes));
+    storage->views.store(1, std::memory_order_relaxed);
   } catch (const std::bad_alloc&) {
     throw std::length_error("tensor: cannot allocate " + std::to_string(bytes) + " bytes for a " + dtype_name(dtype) +
                             " tensor of shape " + shape_string(shape));
@@ -80,10 +81,18 @@ TensorImpl::TensorImpl(Shape shape_in, Dtype dtype_in) : shape(std::move(shape_i
 
 TensorImpl::TensorImpl(Ref<Storage> storage_in, Shape shape_in, Dtype dtype_in)
     : storage(std::move(storage_in)), shape(std::move(shape_in)), dtype(dtype_in) {
-  numel = checked_numel(shape, "tensor");
+  numel = checked_numel(shape, "tensor");  // may throw: count the view only once constructed
+  storage->views.fetch_add(1, std::memory_order_relaxed);
+}
+
+void TensorImpl::set_storage(Ref<Storage> replacement) {
+  replacement->views.fetch_add(1, std::memory_order_relaxed);
+  storage->views.fetch_sub(1, std::memory_order_relaxed);
+  storage = std::move(replacement);
 }
 
 TensorImpl::~TensorImpl() {
+  if (storage) storage->views.fetch_sub(1, std::memory_order_relaxed);
   if (retains_grad && grad_fn && grad_fn->retained_output == this) grad_fn->retained_output = nullptr;
 }
 

@@ -70,6 +70,7 @@ struct Storage final : RefCounted {
   void* data() { return reinterpret_cast<char*>(this) + offset; }
   size_t bytes = 0;
   std::atomic<uint32_t> version{0};
+  std::atomic<int32_t> views{0};  // tensor bodies using this storage (saved-tensor references not counted)
   uint32_t offset = 0;
   static constexpr size_t kAlignment = 64;
   static size_t block_size(size_t bytes) { return sizeof(Storage) + kAlignment - 1 + bytes; }
@@ -81,6 +82,7 @@ struct TensorImpl final : RefCounted {
   TensorImpl(Shape shape_in, Dtype dtype_in);                   // fresh uninitialized storage
   TensorImpl(Ref<Storage> storage_in, Shape shape_in, Dtype dtype_in);  // alias
   ~TensorImpl() override;
+  void set_storage(Ref<Storage> replacement);  // keeps the storages' view counts right
 
   Ref<Storage> storage;
   Shape shape;

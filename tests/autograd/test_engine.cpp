@@ -198,6 +198,21 @@ TEST_CASE("a tensor saved for backward and then modified in place makes backward
   }
 }
 
+TEST_CASE("an in-place op on a non-leaf that backward still needs is caught too") {
+  xg::Tensor w = xg::tensor({1.0, 2.0}, xg::requires_grad());
+  xg::Tensor h = w * 2.0;
+  xg::Tensor y = (h * h).sum();  // MulBackward saved h
+  h += 1.0;                       // recorded in place: h gets a new value and a new history
+  CHECK_THROWS_WITH_AS(y.backward(), doctest::Contains("inplace"), std::logic_error);
+  // The in-place result itself differentiates correctly: d/dw sum(2w + 1) = 2.
+  h.sum().backward();
+  check_values(w.grad(), {2.0, 2.0});
+  // A view would not see a recorded in-place update, so that is refused outright.
+  xg::Tensor g = w * 3.0;
+  xg::Tensor view = g.reshape({2, 1});
+  CHECK_THROWS_WITH_AS(g += 1.0, doctest::Contains("shares storage"), std::logic_error);
+}
+
 TEST_CASE("hand-checked gradient descent from the seed text: L(w) = (w - 3)^2, lr 0.1") {
   xg::Tensor w = xg::scalar_tensor(0.0, xg::dtype(xg::kFloat64).requires_grad(true));
   std::vector<double> expected = {0.6, 1.08, 1.464, 1.7712};
