@@ -93,6 +93,10 @@ Tensor transpose(const Tensor& x, int64_t dim0, int64_t dim1) {
 }
 
 Tensor Tensor::transpose(int64_t dim0, int64_t dim1) const { return xgrad::transpose(*this, dim0, dim1); }
+Tensor t(const Tensor& x) { return x.t(); }
+Tensor unsqueeze(const Tensor& x, int64_t dim) { return x.unsqueeze(dim); }
+Tensor squeeze(const Tensor& x) { return x.squeeze(); }
+Tensor squeeze(const Tensor& x, int64_t dim) { return x.squeeze(dim); }
 Tensor Tensor::t() const {
   if (dim() > 2) throw std::invalid_argument("t: expects a tensor with <= 2 dimensions, got " + shape_string(shape()));
   return xgrad::transpose(*this, 0, -1);

@@ -74,3 +74,12 @@ TEST_CASE("float64 and float32 ops keep their dtype; scalars do not promote") {
   CHECK((d * 2.0).dtype() == xg::kFloat64);
   CHECK((xg::ones({2}) * 2.0).dtype() == xg::kFloat32);
 }
+
+TEST_CASE("shape ops are free functions too") {
+  xg::Tensor x = xg::zeros({2, 1, 3});
+  CHECK(xg::squeeze(x).shape() == xg::Shape{2, 3});
+  CHECK(xg::squeeze(x, 1).shape() == xg::Shape{2, 3});
+  CHECK(xg::unsqueeze(x, 0).shape() == xg::Shape{1, 2, 1, 3});
+  CHECK(xg::t(xg::zeros({2, 3})).shape() == xg::Shape{3, 2});
+  CHECK(xg::reshape(x, {3, 2}).shape() == xg::Shape{3, 2});
+}

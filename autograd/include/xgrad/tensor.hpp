@@ -180,7 +180,11 @@ Tensor max(const Tensor& x);
 Tensor min(const Tensor& x);
 Tensor matmul(const Tensor& a, const Tensor& b);
 Tensor transpose(const Tensor& x, int64_t dim0, int64_t dim1);
+Tensor t(const Tensor& x);
 Tensor reshape(const Tensor& x, Shape shape);
+Tensor unsqueeze(const Tensor& x, int64_t dim);
+Tensor squeeze(const Tensor& x);
+Tensor squeeze(const Tensor& x, int64_t dim);
 Tensor broadcast_to(const Tensor& x, Shape shape);
 Tensor sum_to(const Tensor& x, const Shape& shape);  // undoes broadcasting
 Tensor slice(const Tensor& x, int64_t dim, int64_t start, int64_t end);
