@@ -115,8 +115,9 @@ bool gradgradcheck(const Function& fn, const std::vector<Tensor>& inputs, const 
   return gradcheck(first_order, extended, options);
 }
 
-namespace {
 thread_local bool anomaly_enabled = false;
+
+namespace {
 
 bool all_finite(const Tensor& t) {
   bool finite = true;
@@ -133,7 +134,6 @@ DetectAnomalyGuard::~DetectAnomalyGuard() { anomaly_enabled = previous_; }
 
 }  // namespace autograd
 
-bool anomaly_mode_enabled() { return autograd::anomaly_enabled; }
 
 void check_forward_anomaly(const char* node_name, const Tensor& output) {
   if (!autograd::all_finite(output)) {

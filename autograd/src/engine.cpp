@@ -66,10 +66,8 @@ bool any_requires_grad(std::initializer_list<const Tensor*> inputs) {
 static void add_edge(Node* node, const Tensor& input, const Shape& output_shape) {
   Edge edge;
   edge.node = gradient_edge(input);
-  if (edge.node && input.shape() != output_shape) {
-    edge.reduce = true;
-    edge.reduce_to = input.shape();
-  }
+  const Shape& input_shape = input.impl()->shape;
+  if (edge.node && input_shape != output_shape) edge.reduce_to = std::make_unique<Shape>(input_shape);
   node->edges.push_back(std::move(edge));
 }
 
@@ -147,10 +145,11 @@ void add_to_buffer(Node* node, Tensor gradient, bool create_graph) {
 }
 
 void check_gradient(const Node& producer, size_t input, const Tensor& gradient, const Node& consumer) {
+  const TensorImpl& g = *gradient.impl();
   bool matches = consumer.is_accumulator()
-                     ? gradient.shape() == static_cast<const AccumulateGrad&>(consumer).leaf->shape
-                     : gradient.numel() == consumer.output_numel && gradient.shape().size() == consumer.output_rank;
-  if (!matches || gradient.dtype() != consumer.output_dtype)
+                     ? g.shape == static_cast<const AccumulateGrad&>(consumer).leaf->shape
+                     : g.numel == consumer.output_numel && g.shape.size() == consumer.output_rank;
+  if (!matches || g.dtype != consumer.output_dtype)
     throw std::logic_error(std::string("backward of ") + producer.name + " returned a gradient of shape " +
                            shape_string(gradient.shape()) + " (" + dtype_name(gradient.dtype()) + ") for input " +
                            std::to_string(input) + ", which does not match the input (" +
@@ -283,8 +282,7 @@ std::vector<Tensor> run_backward(const std::vector<Tensor>& roots, const std::ve
   while (!ready.empty()) {
     Node* node = ready.back();
     ready.pop_back();
-    Tensor grad = std::move(node->grad_buffer);
-    node->grad_buffer = Tensor();
+    Tensor grad = std::move(node->grad_buffer);  // leaves the buffer empty
 
     if (grad.defined()) {
       if (node->capture_slot >= 0) {
@@ -294,7 +292,7 @@ std::vector<Tensor> run_backward(const std::vector<Tensor>& roots, const std::ve
         accumulate_into(node->retained_output->grad, grad, create_graph);
     }
     bool run = grad.defined() && node->needed && !(inputs && node->is_accumulator());
-    input_grads.assign(node->edges.size(), Tensor());
+    if (input_grads.size() < node->edges.size()) input_grads.resize(node->edges.size());
     if (run) {
       if (node->released)
         throw std::logic_error(std::string("backward: trying to backward through the graph a second time (") +
@@ -315,12 +313,13 @@ std::vector<Tensor> run_backward(const std::vector<Tensor>& roots, const std::ve
       if (!next) continue;
       Tensor& gradient = input_grads[i];
       if (gradient.defined()) {
-        if (edge.reduce) gradient = sum_to(gradient, edge.reduce_to);
+        if (edge.reduce_to) gradient = sum_to(gradient, *edge.reduce_to);
         check_gradient(*node, i, gradient, *next);
         add_to_buffer(next, std::move(gradient), create_graph);
       }
       if (--next->dependencies == 0) ready.push_back(next);
     }
+    for (size_t i = 0; i < node->edges.size(); ++i) input_grads[i] = Tensor();  // slots start empty for the next node
   }
   return results;
 }

@@ -2,6 +2,7 @@
 // Nodes own their inputs' nodes (edges point from outputs to inputs) and never their own output.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <utility>
 #include <vector>
@@ -13,9 +14,8 @@ namespace xgrad {
 struct Node;
 
 struct Edge {
-  Ref<Node> node;       // null when the input does not require grad
-  Shape reduce_to;      // the input's shape, when broadcasting made the output larger
-  bool reduce = false;
+  Ref<Node> node;                    // null when the input does not require grad
+  std::unique_ptr<Shape> reduce_to;  // the input's shape, only when broadcasting made the output larger
 };
 
 // What a backward function receives: the output gradient, slots for the input gradients, and its node.

@@ -388,10 +388,8 @@ Tensor randn(Shape shape, TensorOptions options) {
 
 // ---------------------------------------------------------------- grad mode
 
-namespace {
-thread_local bool grad_enabled = true;
+namespace detail {
+thread_local bool grad_mode_enabled = true;
 }
-bool GradMode::is_enabled() { return grad_enabled; }
-void GradMode::set_enabled(bool enabled) { grad_enabled = enabled; }
 
 }  // namespace xgrad
