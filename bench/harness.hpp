@@ -10,8 +10,12 @@
 
 using Clock = std::chrono::steady_clock;
 
-// Median over `repeats` runs of the time per call of `body` (called `iterations` times per run).
-inline double median_seconds(int repeats, int iterations, const std::function<void()>& body) {
+// Time per call of `body` over `repeats` runs of `iterations` calls: the median run, and the best run
+// (on a shared machine the best is the closest to the code's own cost).
+struct Timing {
+  double median, best;
+};
+inline Timing time_runs(int repeats, int iterations, const std::function<void()>& body) {
   std::vector<double> runs;
   for (int r = 0; r < repeats; ++r) {
     auto start = Clock::now();
@@ -19,7 +23,17 @@ inline double median_seconds(int repeats, int iterations, const std::function<vo
     runs.push_back(std::chrono::duration<double>(Clock::now() - start).count() / iterations);
   }
   std::sort(runs.begin(), runs.end());
-  return runs[runs.size() / 2];
+  return {runs[runs.size() / 2], runs.front()};
+}
+inline double median_seconds(int repeats, int iterations, const std::function<void()>& body) {
+  return time_runs(repeats, iterations, body).median;
+}
+
+// "best 1.23 us" for the notes column.
+inline std::string best_note(double seconds, double scale, const char* unit) {
+  char text[64];
+  std::snprintf(text, sizeof text, "best run %.3g %s", seconds * scale, unit);
+  return text;
 }
 
 // One result line for bench/run.sh: `id|value|unit|note`.

@@ -43,7 +43,7 @@ int main() {
     xg::Tensor x = xg::rand({100}) * 2.0 - 1.0;
     xg::Tensor y = 2.0 * x + 1.0 + 0.1 * xg::randn({100});
     xg::Tensor w = xg::scalar_tensor(0.0, xg::requires_grad()), b = xg::scalar_tensor(0.0, xg::requires_grad());
-    double seconds = median_seconds(9, 20000, [&] {
+    Timing timing = time_runs(9, 20000, [&] {
       xg::Tensor loss = (w * x + b - y).pow(2).mean();
       loss.backward();
       xg::NoGradGuard no_grad;
@@ -52,7 +52,7 @@ int main() {
       w.grad().zero_();
       b.grad().zero_();
     });
-    row("W1", seconds * 1e6, "us/step");
+    row("W1", timing.median * 1e6, "us/step", best_note(timing.best, 1e6, "us"));
   }
   {  // W2
     xg::Tensor x = (xg::rand({100}) * 2.0 - 1.0).reshape({100, 1});
@@ -60,12 +60,12 @@ int main() {
     xg::nn::Linear model(1, 1);
     xg::nn::MSELoss loss_fn;
     xg::optim::SGD optimizer(model.parameters(), xg::optim::SGDOptions(0.1));
-    double seconds = median_seconds(9, 20000, [&] {
+    Timing timing = time_runs(9, 20000, [&] {
       optimizer.zero_grad();
       loss_fn(model(x), y).backward();
       optimizer.step();
     });
-    row("W2", seconds * 1e6, "us/step");
+    row("W2", timing.median * 1e6, "us/step", best_note(timing.best, 1e6, "us"));
   }
   xg::Tensor x = xg::randn({1000, 5});
   xg::Tensor y = xg::matmul(x, xg::tensor({2, -1, 0.5, 3, -2}, {5, 1})) + 0.7;
@@ -90,7 +90,7 @@ int main() {
     std::vector<double> runs;
     for (int r = 0; r < 7; ++r) runs.push_back(epochs_per_step(model, optimizer, 20));
     std::sort(runs.begin(), runs.end());
-    row("W3", runs[3] * 1e6, "us/step");
+    row("W3", runs[3] * 1e6, "us/step", best_note(runs[0], 1e6, "us"));
   }
   {  // W4
     xg::nn::Sequential model(xg::nn::Linear(5, 64), xg::nn::Tanh(), xg::nn::Linear(64, 64), xg::nn::Tanh(),
@@ -99,7 +99,7 @@ int main() {
     std::vector<double> runs;
     for (int r = 0; r < 5; ++r) runs.push_back(epochs_per_step(model, optimizer, 20));
     std::sort(runs.begin(), runs.end());
-    row("W4", runs[2] * 1e6, "us/step");
+    row("W4", runs[2] * 1e6, "us/step", best_note(runs[0], 1e6, "us"));
   }
   {  // W5, one thread then two
     const int batch = 256;
@@ -143,15 +143,16 @@ int main() {
   }
   {  // W6
     const int chain = 10000;
-    double seconds = median_seconds(9, 5, [&] {
+    Timing timing = time_runs(9, 5, [&] {
       xg::Tensor start = xg::scalar_tensor(1.0, xg::requires_grad());
       xg::Tensor value = start;
       for (int i = 0; i < chain; ++i) value = value * 1.0001 + 0.0001;
       value.backward();
     });
-    char note[96];
-    std::snprintf(note, sizeof note, "%.3f us per primitive op (mul or add)", seconds / (2 * chain) * 1e6);
-    row("W6", seconds / chain * 1e6, "us/iteration", note);
+    char note[128];
+    std::snprintf(note, sizeof note, "%.3f us per primitive op (mul or add); best run %.3f us per op",
+                  timing.median / (2 * chain) * 1e6, timing.best / (2 * chain) * 1e6);
+    row("W6", timing.median / chain * 1e6, "us/iteration", note);
   }
   return 0;
 }

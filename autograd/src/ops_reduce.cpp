@@ -114,9 +114,19 @@ Tensor mean(const Tensor& x, std::vector<int64_t> dims, bool keepdim) {
   return div(sum(x, std::move(dims), keepdim), static_cast<double>(count));
 }
 
+// One op rather than sum then div: it ends nearly every loss, and a node fewer is measurable there.
 Tensor mean(const Tensor& x) {
   check_defined("mean", x);
-  return div(sum(x), static_cast<double>(x.numel()));
+  const double count = static_cast<double>(x.numel());
+  Tensor out = make_tensor({}, x.dtype());
+  XG_DISPATCH(x.dtype(), *out.impl()->data<T>() = sum_all<T>(x.impl()->data<T>(), x.numel()) / static_cast<T>(count));
+  if (any_requires_grad({&x})) {
+    Shape input_shape = x.shape();
+    record(out, "MeanBackward", {&x}, [input_shape, count](const Tensor& grad, Grads& grads) {
+      grads.set(0, broadcast_to(div(grad, count), input_shape));
+    });
+  }
+  return out;
 }
 
 static Tensor extremum_op(const Tensor& x, bool maximum) {
