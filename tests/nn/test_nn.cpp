@@ -120,6 +120,18 @@ TEST_CASE("MSELoss reductions: values and gradients") {
   CHECK(none.shape() == xg::Shape{2, 2});
 }
 
+TEST_CASE("mse_loss (fused for Mean and Sum) passes gradcheck and gradgradcheck for input and target") {
+  xg::Tensor input = random_input({3, 4}), target = random_input({3, 4});
+  for (nn::Reduction reduction : {nn::Reduction::Mean, nn::Reduction::Sum, nn::Reduction::None}) {
+    auto fn = [reduction](const std::vector<xg::Tensor>& in) { return nn::functional::mse_loss(in[0], in[1], reduction); };
+    CHECK(xg::autograd::gradcheck(fn, {input, target}));
+    CHECK(xg::autograd::gradgradcheck(fn, {input, target}));
+  }
+  xg::Tensor fixed_target = target.detach();
+  CHECK(xg::autograd::gradcheck(
+      [&](const std::vector<xg::Tensor>& in) { return nn::functional::mse_loss(in[0], fixed_target); }, {input}));
+}
+
 TEST_CASE("losses refuse mismatched shapes instead of broadcasting (N,1) against (N)") {
   try {
     nn::MSELoss()(xg::zeros({4, 1}), xg::zeros({4}));
