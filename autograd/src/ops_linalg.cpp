@@ -19,7 +19,12 @@ void small_gemm(int64_t n, int64_t m, int64_t k, const T* a, const T* b, T* c) {
   const int64_t lda = kTransposeA ? n : k, ldb = kTransposeB ? k : m;
   auto A = [&](int64_t i, int64_t p) { return kTransposeA ? a[p * lda + i] : a[i * lda + p]; };
   auto B = [&](int64_t p, int64_t j) { return kTransposeB ? b[j * ldb + p] : b[p * ldb + j]; };
-  if (m == 1 && (kTransposeA || k == 1)) {
+  if (n == 1 && m == 1) {
+    // A single dot product (e.g. the weight gradient of Linear(1, 1)).
+    T total = 0;
+    for (int64_t p = 0; p < k; ++p) total += A(0, p) * B(p, 0);
+    c[0] = total;
+  } else if (m == 1 && (kTransposeA || k == 1)) {
     // Matrix-vector with A's rows contiguous along i: accumulate column by column.
     std::fill(c, c + n, T(0));
     for (int64_t p = 0; p < k; ++p) {

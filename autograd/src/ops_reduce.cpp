@@ -178,7 +178,9 @@ Tensor sum_to(const Tensor& x, const Shape& shape) {
     T* po = out.impl()->data<T>();
     const T* px = in.data<T>();
     const int64_t columns = out.numel();
-    if (is_trailing_broadcast(shape, from)) {
+    if (columns == 1) {
+      po[0] = sum_all(px, in.numel);  // a single bias, a scalar parameter
+    } else if (is_trailing_broadcast(shape, from)) {
       // Only leading dimensions go: add up rows (bias gradients), contiguous inner loop.
       std::fill(po, po + columns, T(0));
       for (int64_t row = 0; row < in.numel; row += columns)

@@ -18,7 +18,7 @@ Tensor linear(const Tensor& input, const Tensor& weight, const Tensor& bias) {
     throw std::invalid_argument("linear: input of shape " + shape_string(input.shape()) +
                                 " does not match weight of shape " + shape_string(weight.shape()) +
                                 " (expected [..., " + (weight.dim() == 2 ? std::to_string(weight.size(1)) : "?") + "])");
-  if (bias.defined() && bias.shape() != Shape{weight.size(0)})
+  if (bias.defined() && (bias.dim() != 1 || bias.size(0) != weight.size(0)))
     throw std::invalid_argument("linear: bias of shape " + shape_string(bias.shape()) + " does not match weight of shape " +
                                 shape_string(weight.shape()));
   // x W^T with the transpose as a BLAS flag; batch dims folded into rows.
