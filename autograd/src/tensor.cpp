@@ -215,6 +215,8 @@ Out Tensor::item() const {
 }
 template float Tensor::item<float>() const;
 template double Tensor::item<double>() const;
+template int Tensor::item<int>() const;
+template int64_t Tensor::item<int64_t>() const;
 
 template <class Out>
 std::vector<Out> Tensor::to_vector() const {
@@ -228,6 +230,8 @@ std::vector<Out> Tensor::to_vector() const {
 }
 template std::vector<float> Tensor::to_vector<float>() const;
 template std::vector<double> Tensor::to_vector<double>() const;
+template std::vector<int> Tensor::to_vector<int>() const;
+template std::vector<int64_t> Tensor::to_vector<int64_t>() const;
 
 template <class T>
 static T* typed_data(const Tensor& tensor) {

@@ -67,6 +67,8 @@ TEST_CASE("dtype conversion and data access") {
   CHECK(d.data_ptr<double>()[1] == 2.5);
   CHECK_THROWS_AS(d.data_ptr<float>(), std::invalid_argument);
   CHECK(t.to_vector<double>() == std::vector<double>{1.5, 2.5});
+  CHECK(t.to_vector<int64_t>() == std::vector<int64_t>{1, 2});
+  CHECK(xg::scalar_tensor(7.0).item<int>() == 7);
 }
 
 TEST_CASE("float64 and float32 ops keep their dtype; scalars do not promote") {

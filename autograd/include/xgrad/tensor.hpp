@@ -78,9 +78,9 @@ class Tensor {
   Tensor to(Dtype dtype) const;       // differentiable cast
 
   // --- data access
-  template <class T> T item() const;
+  template <class T> T item() const;                      // T: float, double, int or int64_t
   double item() const { return item<double>(); }
-  template <class T> std::vector<T> to_vector() const;   // flat row-major copy, converted to T
+  template <class T> std::vector<T> to_vector() const;   // flat row-major copy, converted to T (as item)
   template <class T> T* data_ptr();                        // T must match dtype()
   template <class T> const T* data_ptr() const;
 
