@@ -337,6 +337,7 @@ Tensor arange(double start, double end, double step, TensorOptions options) {
   if (step == 0 || !std::isfinite(start) || !std::isfinite(end) || !std::isfinite(step))
     throw std::invalid_argument("arange: step must be nonzero and bounds finite");
   double span = std::ceil((end - start) / step);
+  if (span > 4.0e18) throw std::length_error("arange: the range has too many elements");
   int64_t count = span > 0 ? static_cast<int64_t>(span) : 0;
   Tensor result = make_tensor({count}, options.dtype());
   XG_DISPATCH(options.dtype(), {

@@ -26,6 +26,8 @@ TEST_CASE("factories and metadata") {
   CHECK_THROWS_AS(xg::tensor({1, 2, 3}, {2, 2}), std::invalid_argument);
   CHECK_THROWS_AS(xg::zeros({-1}), std::invalid_argument);
   CHECK_THROWS_AS(xg::zeros({1LL << 40, 1LL << 40}), std::length_error);
+  CHECK_THROWS_AS(xg::arange(0, 1e30), std::length_error);
+  CHECK_THROWS_AS(xg::arange(0, 1, 0), std::invalid_argument);
 }
 
 TEST_CASE("copies share data; clone does not") {
