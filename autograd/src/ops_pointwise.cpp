@@ -300,6 +300,20 @@ Tensor relu(const Tensor& x) {
   return out;
 }
 
+Tensor erf(const Tensor& x) {
+  Tensor out = math_forward(
+      "erf", x, [](auto v) { return std::erf(v); }, [](const auto& e) { return xt::erf(e); });
+  if (any_requires_grad({&x})) {
+    SavedTensor saved_x(x, false);
+    record(out, "ErfBackward", {&x}, [saved_x](const Tensor& grad, Grads& grads) {
+      // d/dx erf(x) = 2 / sqrt(pi) * exp(-x^2)
+      Tensor v = saved_x.unpack(grads.node);
+      grads.set(0, mul(grad, mul(exp(neg(mul(v, v))), 1.1283791670955126)));
+    });
+  }
+  return out;
+}
+
 Tensor clamp(const Tensor& x, double min, double max) {
   if (min > max) throw std::invalid_argument("clamp: min " + std::to_string(min) + " is greater than max " + std::to_string(max));
   Tensor out = unary_forward("clamp", x, [min, max](auto v) {
@@ -481,6 +495,7 @@ Tensor Tensor::abs() const { return xgrad::abs(*this); }
 Tensor Tensor::tanh() const { return xgrad::tanh(*this); }
 Tensor Tensor::sigmoid() const { return xgrad::sigmoid(*this); }
 Tensor Tensor::relu() const { return xgrad::relu(*this); }
+Tensor Tensor::erf() const { return xgrad::erf(*this); }
 Tensor Tensor::clamp(double min, double max) const { return xgrad::clamp(*this, min, max); }
 
 }  // namespace xgrad

@@ -35,6 +35,8 @@ Tensor leaky_relu(const Tensor& x, double negative_slope) {
   return sub(xgrad::relu(x), mul(xgrad::relu(neg(x)), negative_slope));
 }
 
+Tensor gelu(const Tensor& x) { return mul(mul(x, 0.5), add(erf(mul(x, 0.7071067811865476)), 1.0)); }
+
 namespace {
 void check_loss_shapes(const char* loss, const Tensor& input, const Tensor& target) {
   check_same_dtype(loss, input, target);

@@ -57,7 +57,8 @@ TEST_CASE("unary math ops, including their second derivatives") {
   std::vector<std::function<xg::Tensor(const xg::Tensor&)>> ops = {
       [](auto& t) { return t.exp(); },     [](auto& t) { return t.log(); },  [](auto& t) { return t.sqrt(); },
       [](auto& t) { return t.abs(); },     [](auto& t) { return t.tanh(); }, [](auto& t) { return t.sigmoid(); },
-      [](auto& t) { return t.relu(); },    [](auto& t) { return t.clamp(0.8, 1.5); }};
+      [](auto& t) { return t.relu(); },    [](auto& t) { return t.clamp(0.8, 1.5); },
+      [](auto& t) { return t.erf(); }};
   for (size_t k = 0; k < ops.size(); ++k) {
     CAPTURE(k);
     // Away from kinks (abs, relu, clamp at 0, 0.8, 1.5) so finite differences are valid.

@@ -98,6 +98,7 @@ TEST_CASE("activation modules") {
   check_values(nn::Tanh()(x), {std::tanh(-2.0), std::tanh(0.5)});
   check_values(nn::Sigmoid()(x), {1 / (1 + std::exp(2.0)), 1 / (1 + std::exp(-0.5))});
   check_values(nn::LeakyReLU(0.1)(x), {-0.2, 0.5});
+  check_values(nn::GELU()(x), {-0.04550026, 0.34573123});  // torch.nn.functional.gelu
   check_values(nn::Softmax(0)(x), {std::exp(-2.0) / (std::exp(-2.0) + std::exp(0.5)), std::exp(0.5) / (std::exp(-2.0) + std::exp(0.5))});
   CHECK(xg::autograd::gradcheck([](const std::vector<xg::Tensor>& in) { return nn::functional::leaky_relu(in[0], 0.2); },
                                 {xg::tensor({-1.5, 0.7, 2.0}, f64())}));

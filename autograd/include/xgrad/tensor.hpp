@@ -94,6 +94,7 @@ class Tensor {
   Tensor tanh() const;
   Tensor sigmoid() const;
   Tensor relu() const;
+  Tensor erf() const;
   Tensor clamp(double min, double max) const;
   Tensor sum() const;
   Tensor sum(std::vector<int64_t> dims, bool keepdim = false) const;
@@ -171,6 +172,7 @@ Tensor abs(const Tensor& x);
 Tensor tanh(const Tensor& x);
 Tensor sigmoid(const Tensor& x);
 Tensor relu(const Tensor& x);
+Tensor erf(const Tensor& x);
 Tensor clamp(const Tensor& x, double min, double max);
 Tensor sum(const Tensor& x);
 Tensor sum(const Tensor& x, std::vector<int64_t> dims, bool keepdim = false);

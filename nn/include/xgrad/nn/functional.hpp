@@ -15,6 +15,8 @@ inline Tensor relu(const Tensor& x) { return xgrad::relu(x); }
 inline Tensor tanh(const Tensor& x) { return xgrad::tanh(x); }
 inline Tensor sigmoid(const Tensor& x) { return xgrad::sigmoid(x); }
 Tensor leaky_relu(const Tensor& x, double negative_slope = 0.01);
+// PyTorch's default (exact) GELU: x * Phi(x) = 0.5 x (1 + erf(x / sqrt(2))).
+Tensor gelu(const Tensor& x);
 inline Tensor softmax(const Tensor& x, int64_t dim) { return xgrad::softmax(x, dim); }
 
 // Losses: input and target shapes must match exactly (no silent (N,1) vs (N) broadcast); the mean is

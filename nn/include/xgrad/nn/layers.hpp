@@ -46,6 +46,11 @@ class LeakyReLU : public Module {
   std::string name() const override { return "LeakyReLU"; }
   double negative_slope;
 };
+class GELU : public Module {
+ public:
+  Tensor forward(const Tensor& input) override { return functional::gelu(input); }
+  std::string name() const override { return "GELU"; }
+};
 class Softmax : public Module {
  public:
   explicit Softmax(int64_t dim) : dim(dim) {}
