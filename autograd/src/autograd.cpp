@@ -115,9 +115,8 @@ bool gradgradcheck(const Function& fn, const std::vector<Tensor>& inputs, const 
   return gradcheck(first_order, extended, options);
 }
 
-thread_local bool anomaly_enabled = false;
-
 namespace {
+thread_local bool anomaly_enabled = false;
 
 bool all_finite(const Tensor& t) {
   bool finite = true;
@@ -134,6 +133,7 @@ DetectAnomalyGuard::~DetectAnomalyGuard() { anomaly_enabled = previous_; }
 
 }  // namespace autograd
 
+bool anomaly_mode_enabled() { return autograd::anomaly_enabled; }
 
 void check_forward_anomaly(const char* node_name, const Tensor& output) {
   if (!autograd::all_finite(output)) {

@@ -393,8 +393,12 @@ Tensor randn(Shape shape, TensorOptions options) {
 
 // ---------------------------------------------------------------- grad mode
 
-namespace detail {
+// Out of line on purpose: an `extern thread_local` read from other translation units trips UBSan's null
+// check (a false positive of GCC 12's TLS wrappers), and inlining it saved nothing measurable.
+namespace {
 thread_local bool grad_mode_enabled = true;
 }
+bool GradMode::is_enabled() { return grad_mode_enabled; }
+void GradMode::set_enabled(bool enabled) { grad_mode_enabled = enabled; }
 
 }  // namespace xgrad

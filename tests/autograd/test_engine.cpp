@@ -31,7 +31,7 @@ TEST_CASE("gradients accumulate across backward calls until zeroed") {
   check_values(handle, {3.0, 3.0});  // accumulation happens in place
 }
 
-TEST_CASE("retain_graph allows a second backward; without it the second throws") {
+TEST_CASE("retain_graph allows a second backward, and without it the second throws") {
   xg::Tensor x = xg::tensor({3.0}, xg::requires_grad());
   xg::Tensor y = (x * x).sum();
   y.backward({}, true);
@@ -76,7 +76,7 @@ TEST_CASE("shape and dtype errors name the op and both shapes") {
   CHECK_THROWS_AS((void)a.item(), std::invalid_argument);
 }
 
-TEST_CASE("no_grad records nothing; detach cuts history and shares data") {
+TEST_CASE("no_grad records nothing, and detach cuts history and shares data") {
   xg::Tensor w = xg::tensor({1.0, 2.0}, xg::requires_grad());
   {
     xg::NoGradGuard guard;
@@ -151,7 +151,7 @@ TEST_CASE("backward with create_graph fills differentiable .grad") {
   x.mutable_grad() = xg::Tensor();
 }
 
-TEST_CASE("requires_grad propagates; requires_grad_ only on leaves") {
+TEST_CASE("requires_grad propagates, and requires_grad_ only on leaves") {
   xg::Tensor a = xg::ones({2});
   xg::Tensor b = xg::ones({2}, xg::requires_grad());
   CHECK((a + b).requires_grad());

@@ -30,7 +30,7 @@ TEST_CASE("factories and metadata") {
   CHECK_THROWS_AS(xg::arange(0, 1, 0), std::invalid_argument);
 }
 
-TEST_CASE("copies share data; clone does not") {
+TEST_CASE("copies share data, and clone does not") {
   xg::Tensor a = xg::zeros({2});
   xg::Tensor b = a;
   b.fill_(3.0);
@@ -73,7 +73,7 @@ TEST_CASE("dtype conversion and data access") {
   CHECK(xg::scalar_tensor(7.0).item<int>() == 7);
 }
 
-TEST_CASE("float64 and float32 ops keep their dtype; scalars do not promote") {
+TEST_CASE("float64 and float32 ops keep their dtype, and scalars do not promote") {
   xg::Tensor d = xg::ones({2}, xg::dtype(xg::kFloat64));
   CHECK((d * 2.0).dtype() == xg::kFloat64);
   CHECK((xg::ones({2}) * 2.0).dtype() == xg::kFloat32);

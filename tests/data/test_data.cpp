@@ -74,7 +74,7 @@ TEST_CASE("shuffled loader covers every example once per epoch and reshuffles be
   CHECK(epoch(a) == epoch(b));
 }
 
-TEST_CASE("a user-defined dataset is batched by stacking; shape disagreements are reported") {
+TEST_CASE("a user-defined dataset is batched by stacking, and shape disagreements are reported") {
   Pairs pairs;
   data::DataLoader loader(pairs, data::DataLoaderOptions().batch_size(2));
   std::vector<xg::Shape> shapes;

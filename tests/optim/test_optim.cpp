@@ -106,7 +106,7 @@ TEST_CASE("invalid options are rejected") {
   CHECK_THROWS_AS(optim::SGD({p * 2.0}, optim::SGDOptions(0.1)), std::invalid_argument);  // not a leaf
 }
 
-TEST_CASE("step skips parameters without gradients; zero_grad sets to none or zeroes") {
+TEST_CASE("step skips parameters without gradients, and zero_grad sets to none or zeroes") {
   xg::Tensor a = xg::ones({2}, xg::requires_grad()), b = xg::ones({2}, xg::requires_grad());
   optim::SGD sgd({a, b}, optim::SGDOptions(0.5));
   (a * 2.0).sum().backward();
@@ -122,7 +122,7 @@ TEST_CASE("step skips parameters without gradients; zero_grad sets to none or ze
   check_values(a, {0, 0});
 }
 
-TEST_CASE("param groups keep their own learning rates; set_lr changes all") {
+TEST_CASE("param groups keep their own learning rates, and set_lr changes all") {
   xg::Tensor a = xg::ones({1}, xg::requires_grad()), b = xg::ones({1}, xg::requires_grad());
   optim::SGD sgd({a}, optim::SGDOptions(0.1));
   sgd.add_param_group({b}, optim::SGDOptions(0.01));

@@ -210,12 +210,9 @@ inline Tensor operator/(const Tensor& a, double b) { return div(a, b); }
 inline Tensor operator/(double a, const Tensor& b) { return rdiv(b, a); }
 
 // Grad mode is per thread, as in PyTorch.
-namespace detail {
-extern thread_local bool grad_mode_enabled;
-}
 struct GradMode {
-  static bool is_enabled() { return detail::grad_mode_enabled; }
-  static void set_enabled(bool enabled) { detail::grad_mode_enabled = enabled; }
+  static bool is_enabled();
+  static void set_enabled(bool enabled);
 };
 class NoGradGuard {
  public:
