@@ -2,6 +2,8 @@
 #include "xgrad/optim/schedulers.hpp"
 
 #include <cmath>
+#include <stdexcept>
+#include <string>
 
 namespace xgrad {
 namespace optim {
@@ -23,6 +25,41 @@ void LRScheduler::step() {
   std::vector<double> lrs = compute_lr();
   for (size_t g = 0; g < lrs.size(); ++g) optimizer_.set_group_lr(g, lrs[g]);
   last_lr_ = lrs;
+}
+
+StateDict LRScheduler::state_dict() const {
+  StateDict state;
+  state.emplace_back("last_epoch", scalar_tensor(static_cast<double>(last_epoch_), dtype(kFloat64)));
+  for (size_t g = 0; g < base_lrs_.size(); ++g) {
+    state.emplace_back("base_lr." + std::to_string(g), scalar_tensor(base_lrs_[g], dtype(kFloat64)));
+    state.emplace_back("last_lr." + std::to_string(g), scalar_tensor(last_lr_.at(g), dtype(kFloat64)));
+  }
+  return state;
+}
+
+void LRScheduler::load_state_dict(const StateDict& state) {
+  auto number = [&](const std::string& name) {
+    for (auto& [key, tensor] : state)
+      if (key == name) {
+        if (!tensor.defined() || tensor.numel() != 1)
+          throw std::invalid_argument("scheduler state: '" + name + "' must hold one number");
+        return tensor.item();
+      }
+    throw std::invalid_argument("scheduler state: missing '" + name + "'");
+  };
+  double epoch = number("last_epoch");
+  if (!(epoch >= 0 && epoch == std::floor(epoch))) throw std::invalid_argument("scheduler state: invalid last_epoch");
+  std::vector<double> base, last;
+  for (size_t g = 0; g < base_lrs_.size(); ++g) {
+    base.push_back(number("base_lr." + std::to_string(g)));
+    last.push_back(number("last_lr." + std::to_string(g)));
+  }
+  if (state.size() != 1 + 2 * base_lrs_.size())
+    throw std::invalid_argument("scheduler state: expected " + std::to_string(1 + 2 * base_lrs_.size()) +
+                                " entries, got " + std::to_string(state.size()));
+  last_epoch_ = static_cast<int64_t>(epoch);
+  base_lrs_ = base;
+  last_lr_ = last;
 }
 
 StepLR::StepLR(Optimizer& optimizer, int64_t step_size, double gamma)

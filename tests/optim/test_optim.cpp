@@ -164,6 +164,51 @@ TEST_CASE("schedulers follow PyTorch's epoch counting over many epochs") {
   check_sequence(warmup, {0.25, 0.4375, 0.625, 0.8125, 1, 1, 1, 1, 1, 1, 1});
 }
 
+TEST_CASE("a scheduler restored from its state continues the same lr sequence") {
+  xg::Tensor p = xg::ones({1}, xg::requires_grad());
+  optim::SGD straight_sgd({p}, optim::SGDOptions(1.0));
+  optim::CosineAnnealingLR straight(straight_sgd, 10, 0.1);
+  std::vector<double> expected;
+  for (int e = 0; e < 15; ++e) {
+    straight.step();
+    expected.push_back(straight.get_last_lr()[0]);
+  }
+  optim::SGD first_sgd({p}, optim::SGDOptions(1.0));
+  optim::CosineAnnealingLR first(first_sgd, 10, 0.1);
+  for (int e = 0; e < 6; ++e) first.step();
+  xg::StateDict optimizer_state = first_sgd.state_dict(), scheduler_state = first.state_dict();
+
+  optim::SGD resumed_sgd({p}, optim::SGDOptions(1.0));
+  optim::CosineAnnealingLR resumed(resumed_sgd, 10, 0.1);
+  resumed_sgd.load_state_dict(optimizer_state);
+  resumed.load_state_dict(scheduler_state);
+  CHECK(resumed.last_epoch() == 6);
+  for (int e = 6; e < 15; ++e) {
+    resumed.step();
+    CHECK(resumed.get_last_lr()[0] == doctest::Approx(expected[e]).epsilon(1e-12));
+  }
+  scheduler_state.pop_back();
+  CHECK_THROWS_AS(resumed.load_state_dict(scheduler_state), std::invalid_argument);
+  CHECK(resumed.last_epoch() == 15);
+
+  // Through a checkpoint file, together with the model and the optimizer.
+  nn::Linear model(1, 1);
+  optim::SGD sgd(model.parameters(), optim::SGDOptions(1.0).momentum(0.5));
+  optim::StepLR schedule(sgd, 2, 0.5);
+  for (int e = 0; e < 3; ++e) schedule.step();
+  optim::save_checkpoint("/tmp/xgrad_scheduler.npz", model, sgd, &schedule);
+  nn::Linear model2(1, 1);
+  optim::SGD sgd2(model2.parameters(), optim::SGDOptions(1.0).momentum(0.5));
+  optim::StepLR schedule2(sgd2, 2, 0.5);
+  optim::load_checkpoint("/tmp/xgrad_scheduler.npz", model2, sgd2, &schedule2);
+  CHECK(schedule2.last_epoch() == 3);
+  CHECK(sgd2.lr() == 0.5);
+  schedule.step();
+  schedule2.step();
+  CHECK(schedule2.get_last_lr() == schedule.get_last_lr());
+  std::remove("/tmp/xgrad_scheduler.npz");
+}
+
 TEST_CASE("clip_grad_norm_ and clip_grad_value_") {
   xg::Tensor a = xg::zeros({2}, xg::requires_grad()), b = xg::zeros({1}, xg::requires_grad());
   a.mutable_grad() = xg::tensor({3, 0});

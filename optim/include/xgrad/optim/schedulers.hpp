@@ -16,6 +16,11 @@ class LRScheduler {
   void step();
   std::vector<double> get_last_lr() const { return last_lr_; }
   int64_t last_epoch() const { return last_epoch_; }
+  // "last_epoch", "base_lr.<group>" and "last_lr.<group>", to checkpoint beside the optimizer (whose state
+  // holds the current lr): after loading both, training continues exactly.
+  StateDict state_dict() const;
+  // Validates every entry first; on error nothing changes.
+  void load_state_dict(const StateDict& state);
 
  protected:
   explicit LRScheduler(Optimizer& optimizer);
