@@ -31,15 +31,9 @@ Shape reduced_shape(const Shape& shape, const std::vector<int64_t>& dims, bool k
   return out;
 }
 
-// Eight running sums (vectorizable, and more accurate than one long chain), combined pairwise.
 template <class T>
 T sum_all(const T* data, int64_t n) {
-  T lanes[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-  int64_t i = 0;
-  for (; i + 8 <= n; i += 8)
-    for (int lane = 0; lane < 8; ++lane) lanes[lane] += data[i + lane];
-  for (; i < n; ++i) lanes[i % 8] += data[i];
-  return ((lanes[0] + lanes[1]) + (lanes[2] + lanes[3])) + ((lanes[4] + lanes[5]) + (lanes[6] + lanes[7]));
+  return sum_lanes<T>(n, [data](int64_t i) { return data[i]; });
 }
 
 template <class T>

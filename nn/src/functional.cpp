@@ -66,13 +66,8 @@ Tensor mse_loss(const Tensor& input, const Tensor& target, Reduction reduction) 
   XG_DISPATCH(input.dtype(), {
     const T* a = input.impl()->data<T>();
     const T* b = target.impl()->data<T>();
-    T lanes[8] = {0, 0, 0, 0, 0, 0, 0, 0};
     const int64_t n = input.numel();
-    for (int64_t i = 0; i < n; ++i) {
-      const T d = a[i] - b[i];
-      lanes[i % 8] += d * d;
-    }
-    T total = ((lanes[0] + lanes[1]) + (lanes[2] + lanes[3])) + ((lanes[4] + lanes[5]) + (lanes[6] + lanes[7]));
+    T total = sum_lanes<T>(n, [a, b](int64_t i) { return (a[i] - b[i]) * (a[i] - b[i]); });
     *out.impl()->data<T>() = reduction == Reduction::Mean ? total / static_cast<T>(n) : total;
   });
   if (any_requires_grad({&input, &target})) {

@@ -78,32 +78,26 @@ void save(const StateDict& state, const std::string& path) {
   int error = 0;
   zip_t* archive = zip_open(temporary.c_str(), ZIP_CREATE | ZIP_TRUNCATE, &error);
   if (!archive) fail(path, "cannot create " + temporary);
+  // Any failure drops the unfinished archive and its temporary file: the target is never touched.
+  auto abandon = [&](const std::string& what) {
+    zip_discard(archive);
+    std::remove(temporary.c_str());
+    fail(path, what);
+  };
   std::vector<std::string> buffers;  // libzip reads them at zip_close
   buffers.reserve(state.size());
   for (auto& [name, tensor] : state) {
-    if (!tensor.defined()) {
-      zip_discard(archive);
-      std::remove(temporary.c_str());
-      fail(path, "entry '" + name + "' is undefined");
-    }
+    if (!tensor.defined()) abandon("entry '" + name + "' is undefined");
     buffers.push_back(to_npy(tensor));
     zip_source_t* source = zip_source_buffer(archive, buffers.back().data(), buffers.back().size(), 0);
     zip_int64_t index = source ? zip_file_add(archive, (name + ".npy").c_str(), source, ZIP_FL_ENC_UTF_8) : -1;
     // Stored, not deflated: like numpy.savez, and float data barely compresses.
     if (index < 0 || zip_set_file_compression(archive, static_cast<zip_uint64_t>(index), ZIP_CM_STORE, 0) < 0) {
       if (source && index < 0) zip_source_free(source);  // once added, the archive owns it
-      std::string reason = zip_strerror(archive);
-      zip_discard(archive);
-      std::remove(temporary.c_str());
-      fail(path, "cannot add entry '" + name + "': " + reason);
+      abandon("cannot add entry '" + name + "': " + zip_strerror(archive));
     }
   }
-  if (zip_close(archive) < 0) {
-    std::string reason = zip_strerror(archive);
-    zip_discard(archive);
-    std::remove(temporary.c_str());
-    fail(path, "cannot write: " + reason);
-  }
+  if (zip_close(archive) < 0) abandon(std::string("cannot write: ") + zip_strerror(archive));
   if (std::rename(temporary.c_str(), path.c_str()) != 0) {
     std::remove(temporary.c_str());
     fail(path, "cannot move the finished file into place");
