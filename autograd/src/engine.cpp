@@ -29,7 +29,10 @@ AccumulateGrad::AccumulateGrad(TensorImpl* leaf_in) : Node("AccumulateGrad"), le
 AccumulateGrad::~AccumulateGrad() {
   if (leaf->grad_accumulator == this) leaf->grad_accumulator = nullptr;
 }
-void AccumulateGrad::apply(const Tensor& grad, Grads&) { accumulate_into(leaf->grad, grad, GradMode::is_enabled()); }
+void AccumulateGrad::apply(const Tensor& grad, Grads&) {
+  checked_grad(*leaf, "backward");  // the user may have assigned a gradient of another shape
+  accumulate_into(leaf->grad, grad, GradMode::is_enabled());
+}
 
 static bool sole_owner(const Tensor& tensor) {
   TensorImpl* impl = tensor.impl();

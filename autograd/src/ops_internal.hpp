@@ -38,6 +38,12 @@ void check_defined(const char* op, const Tensor& x);
 // NumPy broadcasting of two shapes; throws `op: shapes [..] and [..] cannot broadcast`.
 Shape broadcast_shapes(const char* op, const Shape& a, const Shape& b);
 void bump_version(const Tensor& x);
+// The stored gradient of `parameter` (undefined when there is none), after checking that it still matches
+// the parameter's shape and dtype: anything can be assigned through mutable_grad(), and every reader of a
+// gradient (optimizers, clipping, accumulation) must refuse a mismatch instead of reading out of bounds.
+const Tensor& checked_grad(const Tensor& parameter, const char* op);
+struct TensorImpl;
+const Tensor& checked_grad(const TensorImpl& parameter, const char* op);
 // zero_grad for one parameter: drop the gradient (set_to_none, PyTorch 2.x default) or zero it in place.
 void clear_grad(Tensor& parameter, bool set_to_none);
 

@@ -23,6 +23,20 @@ void check_same_dtype(const char* op, const Tensor& a, const Tensor& b) {
 
 void bump_version(const Tensor& x) { x.impl()->storage->version.fetch_add(1, std::memory_order_relaxed); }
 
+const Tensor& checked_grad(const TensorImpl& parameter, const char* op) {
+  const Tensor& grad = parameter.grad;
+  if (grad.defined() && (grad.shape() != parameter.shape || grad.dtype() != parameter.dtype))
+    throw std::invalid_argument(std::string(op) + ": assigned grad has data of a different size or type: a parameter of shape " +
+                                shape_string(parameter.shape) + " (" + dtype_name(parameter.dtype) +
+                                ") has a gradient of shape " + shape_string(grad.shape()) + " (" +
+                                dtype_name(grad.dtype()) + ")");
+  return grad;
+}
+const Tensor& checked_grad(const Tensor& parameter, const char* op) {
+  check_defined(op, parameter);
+  return checked_grad(*parameter.impl(), op);
+}
+
 void clear_grad(Tensor& parameter, bool set_to_none) {
   Tensor& grad = parameter.mutable_grad();
   if (!grad.defined()) return;
