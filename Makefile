@@ -39,7 +39,7 @@ test-sanitize: deps
 
 TSAN_BUILD ?= build-tsan
 
-# The thread tests under ThreadSanitizer (two models trained at once on two threads).
+# The thread tests under ThreadSanitizer (shared models on several threads, two models trained at once).
 test-tsan: deps
 	@cmake -S . -B $(TSAN_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS="-fsanitize=thread" \
 	  -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=thread" -DXGRAD_BUILD_EXAMPLES=OFF -DXGRAD_BUILD_BENCH=OFF > /dev/null

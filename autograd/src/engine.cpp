@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <string>
+#include <unordered_map>
+#include <thread>
 
 #include "anomaly.hpp"
 #include "node.hpp"
@@ -20,13 +22,34 @@ thread_local uint64_t next_sequence_number = 0;
 Node::Node(const char* name_in) : name(name_in), sequence_number(next_sequence_number++) {}
 Node::~Node() = default;
 
+namespace {
+// A leaf's accumulator cache is shared by every thread that builds a graph on the leaf. The critical
+// sections are a few instructions, so a spin lock on a flag in the tensor body is enough.
+class AccumulatorLock {
+ public:
+  explicit AccumulatorLock(TensorImpl& leaf) : flag_(leaf.accumulator_lock) {
+    while (flag_.exchange(true, std::memory_order_acquire))
+      while (flag_.load(std::memory_order_relaxed)) std::this_thread::yield();
+  }
+  ~AccumulatorLock() { flag_.store(false, std::memory_order_release); }
+  AccumulatorLock(const AccumulatorLock&) = delete;
+  AccumulatorLock& operator=(const AccumulatorLock&) = delete;
+
+ private:
+  std::atomic<bool>& flag_;
+};
+}  // namespace
+
+// Constructed only by gradient_edge, under the leaf's lock.
 AccumulateGrad::AccumulateGrad(TensorImpl* leaf_in) : Node("AccumulateGrad"), leaf(leaf_in) {
+  accumulator = true;
   leaf->grad_accumulator = this;
   output_numel = leaf->numel;
   output_rank = leaf->shape.size();
   output_dtype = leaf->dtype;
 }
 AccumulateGrad::~AccumulateGrad() {
+  AccumulatorLock lock(*leaf);
   if (leaf->grad_accumulator == this) leaf->grad_accumulator = nullptr;
 }
 void AccumulateGrad::apply(const Tensor& grad, Grads&) {
@@ -55,7 +78,10 @@ Ref<Node> gradient_edge(const Tensor& tensor) {
   TensorImpl* impl = tensor.impl();
   if (!impl || !impl->requires_grad) return {};
   if (impl->grad_fn) return impl->grad_fn;
-  if (impl->grad_accumulator) return Ref<Node>(impl->grad_accumulator);
+  AccumulatorLock lock(*impl);
+  // A cached accumulator whose count already reached zero is being destroyed by another thread: make a new one.
+  Node* cached = impl->grad_accumulator;
+  if (cached && try_retain(cached)) return Ref<Node>::adopt(cached);
   return Ref<Node>(new AccumulateGrad(impl));
 }
 
@@ -137,15 +163,53 @@ struct ScratchCleaner {
   }
 };
 
-void add_to_buffer(Node* node, Tensor gradient, bool create_graph) {
-  if (!node->grad_buffer.defined()) {
-    node->grad_buffer = std::move(gradient);
-  } else if (!create_graph && sole_owner(node->grad_buffer)) {
-    add_inplace_raw(node->grad_buffer, gradient);
+void add_to_buffer(Tensor& buffer, Tensor gradient, bool create_graph) {
+  if (!buffer.defined()) {
+    buffer = std::move(gradient);
+  } else if (!create_graph && sole_owner(buffer)) {
+    add_inplace_raw(buffer, gradient);
   } else {
-    node->grad_buffer = add(node->grad_buffer, gradient);
+    buffer = add(buffer, gradient);
   }
 }
+
+// One run's state for an accumulator. Accumulators are shared by every graph built on their leaf, on any
+// thread, so this lives in the run's own table instead of on the node.
+struct Sink {
+  Node* node;
+  Tensor buffer;
+  int32_t capture_slot = -1;
+};
+
+// A few leaves per graph is the rule (a linear scan); an index takes over for graphs with many.
+class SinkTable {
+ public:
+  Sink* find(Node* node) {
+    if (!index_.empty()) {
+      auto found = index_.find(node);
+      return found == index_.end() ? nullptr : &sinks_[found->second];
+    }
+    for (Sink& sink : sinks_)
+      if (sink.node == node) return &sink;
+    return nullptr;
+  }
+  Sink& find_or_add(Node* node) {
+    if (Sink* sink = find(node)) return *sink;
+    sinks_.push_back(Sink{node, Tensor(), -1});
+    if (!index_.empty() || sinks_.size() > 32)
+      for (size_t i = index_.size(); i < sinks_.size(); ++i) index_.emplace(sinks_[i].node, i);
+    return sinks_.back();
+  }
+  std::vector<Sink>& all() { return sinks_; }
+  void clear() {
+    sinks_.clear();
+    index_.clear();
+  }
+
+ private:
+  std::vector<Sink> sinks_;
+  std::unordered_map<Node*, size_t> index_;
+};
 
 void check_gradient(const Node& producer, size_t input, const Tensor& gradient, const Node& consumer) {
   const TensorImpl& g = *gradient.impl();
@@ -199,6 +263,7 @@ std::vector<Tensor> run_backward(const std::vector<Tensor>& roots, const std::ve
   struct WorkLists {
     std::vector<Node*> nodes, stack, ready;
     std::vector<Tensor> input_grads;
+    SinkTable sinks;
     bool busy = false;
   };
   thread_local WorkLists shared_lists;
@@ -213,32 +278,35 @@ std::vector<Tensor> run_backward(const std::vector<Tensor>& roots, const std::ve
       lists.stack.clear();
       lists.ready.clear();
       lists.input_grads.clear();
+      lists.sinks.clear();
     }
   } busy(lists);
   uint64_t generation = ++visit_generation;
   std::vector<Node*>& nodes = lists.nodes;
   std::vector<Node*>& stack = lists.stack;
-  for (const Ref<Node>& root : root_nodes) {
-    if (root->visit_mark != generation) {
-      root->visit_mark = generation;
-      root->dependencies = 0;
-      nodes.push_back(root.get());
-      stack.push_back(root.get());
+  SinkTable& sinks = lists.sinks;
+  // Visits `node` once per run: accumulators go to the sink table, other nodes onto the stack.
+  auto discover = [&](Node* node) {
+    if (node->is_accumulator()) {
+      sinks.find_or_add(node);
+      return;
     }
-  }
+    if (node->visit_mark != generation) {
+      node->visit_mark = generation;
+      node->dependencies = 0;
+      nodes.push_back(node);
+      stack.push_back(node);
+    }
+  };
+  for (const Ref<Node>& root : root_nodes) discover(root.get());
   while (!stack.empty()) {
     Node* node = stack.back();
     stack.pop_back();
     for (Edge& edge : node->edges) {
       Node* next = edge.node.get();
       if (!next) continue;
-      if (next->visit_mark != generation) {
-        next->visit_mark = generation;
-        next->dependencies = 0;
-        nodes.push_back(next);
-        stack.push_back(next);
-      }
-      ++next->dependencies;
+      discover(next);
+      if (!next->is_accumulator()) ++next->dependencies;
     }
   }
   ScratchCleaner cleaner{nodes};
@@ -247,21 +315,31 @@ std::vector<Tensor> run_backward(const std::vector<Tensor>& roots, const std::ve
   std::vector<Tensor> results;
   if (inputs) {
     results.resize(inputs->size());
-    std::vector<Ref<Node>> keep_alive;
     for (size_t i = 0; i < inputs->size(); ++i) {
       const Tensor& input = (*inputs)[i];
       if (!input.defined() || !input.requires_grad())
         throw std::invalid_argument("grad: input " + std::to_string(i) + " does not require grad");
-      Node* node = input.impl()->grad_fn ? input.impl()->grad_fn.get() : input.impl()->grad_accumulator;
-      if (!node || node->visit_mark != generation) {
+      int32_t* slot = nullptr;
+      if (Node* node = input.impl()->grad_fn.get()) {
+        if (node->visit_mark == generation) slot = &node->capture_slot;
+      } else {
+        // A leaf: an accumulator this graph holds is alive, so it is the one the leaf's cache points to.
+        Node* cached = nullptr;
+        {
+          AccumulatorLock lock(*input.impl());
+          cached = input.impl()->grad_accumulator;
+        }
+        if (Sink* sink = cached ? sinks.find(cached) : nullptr) slot = &sink->capture_slot;
+      }
+      if (!slot) {
         if (allow_unused) continue;
         throw std::invalid_argument("grad: input " + std::to_string(i) +
                                     " was not used in the graph of the outputs (pass allow_unused)");
       }
-      if (node->capture_slot >= 0 && node->capture_slot != static_cast<int32_t>(i))
-        throw std::invalid_argument("grad: inputs " + std::to_string(node->capture_slot) + " and " +
-                                    std::to_string(i) + " are the same tensor");
-      node->capture_slot = static_cast<int32_t>(i);
+      if (*slot >= 0 && *slot != static_cast<int32_t>(i))
+        throw std::invalid_argument("grad: inputs " + std::to_string(*slot) + " and " + std::to_string(i) +
+                                    " are the same tensor");
+      *slot = static_cast<int32_t>(i);
     }
     // Creation order is topological: inputs' nodes come before their consumers.
     std::vector<Node*> ordered = nodes;
@@ -269,16 +347,22 @@ std::vector<Tensor> run_backward(const std::vector<Tensor>& roots, const std::ve
               [](const Node* a, const Node* b) { return a->sequence_number < b->sequence_number; });
     for (Node* node : ordered) {
       bool needed = node->capture_slot >= 0;
-      for (const Edge& edge : node->edges)
-        if (edge.node && edge.node->needed) needed = true;
+      for (const Edge& edge : node->edges) {
+        Node* next = edge.node.get();
+        if (next && (next->is_accumulator() ? sinks.find(next)->capture_slot >= 0 : next->needed)) needed = true;
+      }
       node->needed = needed;
     }
   }
 
   std::vector<Node*>& ready = lists.ready;
-  for (size_t i = 0; i < root_nodes.size(); ++i) add_to_buffer(root_nodes[i].get(), seeds[i], create_graph);
+  for (size_t i = 0; i < root_nodes.size(); ++i) {
+    Node* root = root_nodes[i].get();
+    add_to_buffer(root->is_accumulator() ? sinks.find(root)->buffer : root->grad_buffer, seeds[i], create_graph);
+  }
   for (const Ref<Node>& root : root_nodes)
-    if (root->dependencies == 0 && std::find(ready.begin(), ready.end(), root.get()) == ready.end())
+    if (!root->is_accumulator() && root->dependencies == 0 &&
+        std::find(ready.begin(), ready.end(), root.get()) == ready.end())
       ready.push_back(root.get());
 
   std::vector<Tensor>& input_grads = lists.input_grads;
@@ -294,7 +378,7 @@ std::vector<Tensor> run_backward(const std::vector<Tensor>& roots, const std::ve
       if (node->retained_output && !inputs)
         accumulate_into(node->retained_output->grad, grad, create_graph);
     }
-    bool run = grad.defined() && node->needed && !(inputs && node->is_accumulator());
+    bool run = grad.defined() && node->needed;
     if (input_grads.size() < node->edges.size()) input_grads.resize(node->edges.size());
     if (run) {
       if (node->released)
@@ -304,7 +388,7 @@ std::vector<Tensor> run_backward(const std::vector<Tensor>& roots, const std::ve
                                "to the first call if you need to backward twice");
       Grads grads{node, input_grads.data()};
       node->apply(grad, grads);
-      if (!retain_graph && !node->is_accumulator()) {
+      if (!retain_graph) {
         node->release_saved();
         node->released = true;
       }
@@ -318,11 +402,22 @@ std::vector<Tensor> run_backward(const std::vector<Tensor>& roots, const std::ve
       if (gradient.defined()) {
         if (edge.reduce_to) gradient = sum_to(gradient, *edge.reduce_to);
         check_gradient(*node, i, gradient, *next);
-        add_to_buffer(next, std::move(gradient), create_graph);
+        add_to_buffer(next->is_accumulator() ? sinks.find(next)->buffer : next->grad_buffer, std::move(gradient),
+                      create_graph);
       }
-      if (--next->dependencies == 0) ready.push_back(next);
+      if (!next->is_accumulator() && --next->dependencies == 0) ready.push_back(next);
     }
     for (size_t i = 0; i < node->edges.size(); ++i) input_grads[i] = Tensor();  // slots start empty for the next node
+  }
+
+  // Every other node has run, so each accumulator has its whole gradient.
+  for (Sink& sink : sinks.all()) {
+    if (!sink.buffer.defined()) continue;
+    if (sink.capture_slot >= 0) results[sink.capture_slot] = create_graph ? sink.buffer : sink.buffer.detach();
+    if (!inputs) {
+      Grads grads{sink.node, nullptr};
+      sink.node->apply(sink.buffer, grads);
+    }
   }
   return results;
 }

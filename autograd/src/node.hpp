@@ -57,9 +57,10 @@ struct Node : RefCounted {
   ~Node() override;
   virtual void apply(const Tensor& grad, Grads& grads) = 0;
   virtual void release_saved() {}
-  virtual bool is_accumulator() const { return false; }
+  bool is_accumulator() const { return accumulator; }
 
   const char* name;
+  bool accumulator = false;  // an AccumulateGrad: shared by every graph on its leaf, so it keeps no engine scratch
   uint64_t sequence_number;  // creation order is a topological order
   Edges edges;
   TensorImpl* retained_output = nullptr;  // not owned: set by retain_grad(), cleared by the tensor's destructor
@@ -70,7 +71,7 @@ struct Node : RefCounted {
   size_t output_rank = 0;
   Dtype output_dtype = kFloat32;
 
-  // Engine scratch, valid during one backward pass.
+  // Engine scratch, valid during one backward pass (never used on accumulators).
   uint64_t visit_mark = 0;
   int32_t dependencies = 0;
   bool needed = true;
@@ -84,7 +85,6 @@ struct AccumulateGrad final : Node {
   explicit AccumulateGrad(TensorImpl* leaf_in);
   ~AccumulateGrad() override;
   void apply(const Tensor& grad, Grads& grads) override;
-  bool is_accumulator() const override { return true; }
   Ref<TensorImpl> leaf;
 };
 

@@ -25,6 +25,14 @@ struct RefCounted {
 };
 void destroy_deferred(RefCounted* object);
 inline void retain(RefCounted* object) { object->ref_count.fetch_add(1, std::memory_order_relaxed); }
+// Takes a reference only if the object is still alive (its count has not reached zero): lets a cache of
+// non-owning pointers hand out references without resurrecting an object another thread is destroying.
+inline bool try_retain(RefCounted* object) {
+  int32_t count = object->ref_count.load(std::memory_order_relaxed);
+  while (count > 0)
+    if (object->ref_count.compare_exchange_weak(count, count + 1, std::memory_order_acq_rel)) return true;
+  return false;
+}
 inline void release(RefCounted* object) {
   if (object->ref_count.fetch_sub(1, std::memory_order_acq_rel) == 1) destroy_deferred(object);
 }
@@ -41,6 +49,12 @@ class Ref {
     if (pointer_) retain(pointer_);
   }
   Ref(Ref&& other) noexcept : pointer_(other.pointer_) { other.pointer_ = nullptr; }
+  // Takes over a reference the caller already holds (e.g. from try_retain).
+  static Ref adopt(T* pointer) {
+    Ref ref;
+    ref.pointer_ = pointer;
+    return ref;
+  }
   Ref& operator=(Ref other) noexcept {
     std::swap(pointer_, other.pointer_);
     return *this;
@@ -92,7 +106,10 @@ struct TensorImpl final : RefCounted {
   bool retains_grad = false;
   Ref<Node> grad_fn;
   Tensor grad;
-  Node* grad_accumulator = nullptr;  // not owned: the AccumulateGrad node clears it when it dies
+  // Not owned: the AccumulateGrad node clears it when it dies. Threads may build graphs on one leaf at
+  // once, so it is read and written only under accumulator_lock (see gradient_edge).
+  Node* grad_accumulator = nullptr;
+  std::atomic<bool> accumulator_lock{false};
 
   void* raw() const { return storage->data(); }
   template <class T> T* data() const { return static_cast<T*>(storage->data()); }
