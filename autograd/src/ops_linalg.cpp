@@ -132,10 +132,12 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
   if (rs[rs.size() - 2] != k) cannot_multiply(a, b, std::to_string(k) + " != " + std::to_string(rs[rs.size() - 2]));
   Shape result;
   if (right.dim() == 2) {
-    // [..., n, k] @ [k, m]: one big product.
+    // [..., n, k] @ [k, m]: one big product (rows counted, not inferred: k may be 0).
     result = ls;
     result.back() = m;
-    Tensor out = reshape(bmm(reshape(left, {-1, k}), right, false, false), result);
+    int64_t rows = 1;
+    for (size_t d = 0; d + 1 < ls.size(); ++d) rows *= ls[d];
+    Tensor out = reshape(bmm(reshape(left, {rows, k}), right, false, false), result);
     return rb == 1 ? out.squeeze(-1) : out;
   }
   Shape batch;

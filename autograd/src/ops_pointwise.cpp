@@ -386,6 +386,9 @@ Tensor mask_in_range(const Tensor& x, double low, double high) {
 Tensor mask_equal(const Tensor& x, const Tensor& value) {
   return binary_forward("mask", x, value, [](auto v, auto w) { return v == w ? decltype(v)(1) : decltype(v)(0); });
 }
+Tensor mask_nan(const Tensor& x) {
+  return unary_forward("mask", x, [](auto v) { return std::isnan(v) ? decltype(v)(1) : decltype(v)(0); });
+}
 Tensor sign(const Tensor& x) {
   return unary_forward("sign", x, [](auto v) { return decltype(v)((v > 0) - (v < 0)); });
 }
@@ -436,7 +439,8 @@ Tensor& inplace_binary(const char* op, Tensor& self, const Tensor& other, OutOfP
     Tensor previous = make_alias(self, self.shape());
     previous.impl()->grad_fn = self.impl()->grad_fn;
     previous.impl()->requires_grad = self.requires_grad();
-    Tensor result = out_of_place(previous, other);
+    // `y *= y`: the op must save the old value, never self's body, or self's new history would own self.
+    Tensor result = out_of_place(previous, other.impl() == self.impl() ? previous : other);
     previous = Tensor();  // only the graph keeps the old value now
     rebase_inplace(op, self, result);
     return self;

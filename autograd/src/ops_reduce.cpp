@@ -44,9 +44,12 @@ void sum_kernel(const TensorImpl& x, const std::vector<int64_t>& dims, TensorImp
     po[0] = sum_all(px, x.numel);
     return;
   }
+  // Zero-size input: every sum is empty, so 0 (and xtensor's reducers must not see it: they write past
+  // an empty result).
+  if (x.numel == 0) return std::fill(po, po + out.numel, T(0));
   if (dims.size() == 1 && dims[0] == 0) {
     // Column sums (bias gradients): accumulate rows, contiguous inner loop.
-    int64_t rows = x.shape[0], columns = rows ? x.numel / rows : 0;
+    int64_t rows = x.shape[0], columns = out.numel;
     std::fill(po, po + columns, T(0));
     for (int64_t r = 0; r < rows; ++r)
       for (int64_t c = 0; c < columns; ++c) po[c] += px[r * columns + c];
@@ -131,8 +134,9 @@ static Tensor extremum_op(const Tensor& x, bool maximum) {
   Tensor out = make_tensor({}, x.dtype());
   XG_DISPATCH(x.dtype(), *out.impl()->data<T>() = extremum<T>(*x.impl(), maximum));
   if (any_requires_grad({&x})) {
-    // Ties share the gradient evenly, as PyTorch's full reductions do.
-    Tensor hits = mask_equal(x, out);
+    // Ties share the gradient evenly, as PyTorch's full reductions do; a NaN result came from the NaN
+    // elements, so they get it.
+    Tensor hits = std::isnan(out.item<double>()) ? mask_nan(x) : mask_equal(x, out);
     double count = sum(hits).item();
     record(out, maximum ? "MaxBackward" : "MinBackward", {&x},
            [hits, count](const Tensor& grad, Grads& grads) { grads.set(0, div(mul(hits, grad), count)); });
@@ -172,7 +176,9 @@ Tensor sum_to(const Tensor& x, const Shape& shape) {
     T* po = out.impl()->data<T>();
     const T* px = in.data<T>();
     const int64_t columns = out.numel();
-    if (columns == 1) {
+    if (in.numel == 0) {
+      std::fill(po, po + columns, T(0));  // sums of nothing (see sum_kernel)
+    } else if (columns == 1) {
       po[0] = sum_all(px, in.numel);  // a single bias, a scalar parameter
     } else if (is_trailing_broadcast(shape, from)) {
       // Only leading dimensions go: add up rows (bias gradients), contiguous inner loop.

@@ -18,15 +18,23 @@ Tensor reshape(const Tensor& x, Shape shape) {
       infer = static_cast<int64_t>(d);
     } else if (shape[d] < 0) {
       throw std::invalid_argument("reshape: invalid shape " + shape_string(shape));
-    } else {
-      known *= shape[d];
+    } else if (__builtin_mul_overflow(known, shape[d], &known)) {
+      throw std::invalid_argument("reshape: shape " + shape_string(shape) + " is invalid for input of shape " +
+                                  shape_string(x.shape()) + " (its element count overflows)");
     }
   }
   if (infer >= 0) {
-    if (known == 0 || x.numel() % known != 0)
+    if (known == 0)
+      throw std::invalid_argument("reshape: cannot reshape a tensor of " + std::to_string(x.numel()) +
+                                  " elements into shape " + shape_string(shape) +
+                                  " because the unspecified dimension size -1 can be any value and is ambiguous");
+    if (x.numel() % known != 0)
       throw std::invalid_argument("reshape: shape " + shape_string(shape) + " is invalid for input of shape " +
                                   shape_string(x.shape()));
     shape[infer] = x.numel() / known;
+  } else if (known != x.numel()) {
+    throw std::invalid_argument("reshape: shape " + shape_string(shape) + " is invalid for input of shape " +
+                                shape_string(x.shape()));
   }
   if (shape == x.shape()) return x;
   Tensor out = make_alias(x, std::move(shape));  // throws on a size mismatch
@@ -56,9 +64,8 @@ Tensor Tensor::squeeze() const {
 
 Tensor Tensor::squeeze(int64_t dim) const {
   Shape shape = this->shape();
-  if (shape.empty()) return *this;
-  dim = normalize_dim(dim, static_cast<int64_t>(shape.size()), "squeeze");
-  if (shape[dim] != 1) return *this;  // PyTorch leaves non-1 dims alone
+  dim = normalize_dim(dim, static_cast<int64_t>(shape.size()), "squeeze");  // a 0-d tensor takes 0 and -1
+  if (shape.empty() || shape[dim] != 1) return *this;  // PyTorch leaves non-1 dims alone
   shape.erase(shape.begin() + dim);
   return xgrad::reshape(*this, shape);
 }
@@ -235,13 +242,21 @@ Tensor Tensor::index_select(int64_t dim, std::vector<int64_t> indices) const {
 Tensor cat(const std::vector<Tensor>& tensors, int64_t dim) {
   if (tensors.empty()) throw std::invalid_argument("cat: expected a non-empty list of tensors");
   for (const Tensor& t : tensors) check_same_dtype("cat", tensors[0], t);
-  const Shape& first = tensors[0].shape();
-  if (first.empty()) throw std::invalid_argument("cat: zero-dimensional tensors cannot be concatenated");
+  // PyTorch's legacy rule: 1-d empty tensors are skipped, whatever the others' shapes.
+  auto skipped = [](const Tensor& t) { return t.dim() == 1 && t.numel() == 0; };
+  size_t reference = 0;
+  while (reference + 1 < tensors.size() && skipped(tensors[reference])) ++reference;
+  const Shape& first = tensors[reference].shape();
+  for (size_t i = 0; i < tensors.size(); ++i)
+    if (tensors[i].dim() == 0)
+      throw std::invalid_argument("cat: zero-dimensional tensor (at position " + std::to_string(i) +
+                                  ") cannot be concatenated");
   dim = normalize_dim(dim, static_cast<int64_t>(first.size()), "cat");
   Shape shape = first;
   shape[dim] = 0;
   for (size_t i = 0; i < tensors.size(); ++i) {
     const Shape& other = tensors[i].shape();
+    if (skipped(tensors[i]) && other.size() != first.size()) continue;
     bool compatible = other.size() == first.size();
     for (size_t d = 0; compatible && d < first.size(); ++d)
       if (static_cast<int64_t>(d) != dim && other[d] != first[d]) compatible = false;
@@ -254,14 +269,18 @@ Tensor cat(const std::vector<Tensor>& tensors, int64_t dim) {
   Tensor out = make_tensor(shape, tensors[0].dtype());
   Blocks target(shape, dim);
   int64_t offset = 0;
-  std::vector<int64_t> lengths;
+  std::vector<int64_t> lengths;  // -1 for a skipped tensor
   for (const Tensor& t : tensors) {
+    if (skipped(t) && t.dim() != static_cast<int64_t>(shape.size())) {
+      lengths.push_back(-1);
+      continue;
+    }
     Blocks source(t.shape(), dim);
     XG_DISPATCH(t.dtype(), {
       const T* in = t.impl()->data<T>();
       T* to = out.impl()->data<T>();
       int64_t block = source.extent * source.inner;
-      for (int64_t o = 0; o < source.outer; ++o)
+      for (int64_t o = 0; o < source.outer && block > 0; ++o)
         std::memcpy(to + o * target.extent * target.inner + offset * target.inner, in + o * block, sizeof(T) * block);
     });
     offset += source.extent;
@@ -270,6 +289,10 @@ Tensor cat(const std::vector<Tensor>& tensors, int64_t dim) {
   record(out, "CatBackward", tensors, [dim, lengths](const Tensor& grad, Grads& grads) {
     int64_t start = 0;
     for (size_t i = 0; i < lengths.size(); ++i) {
+      if (lengths[i] < 0) {
+        if (grads.needs(i)) grads.set(i, zeros({0}, dtype(grad.dtype())));
+        continue;
+      }
       if (grads.needs(i)) grads.set(i, slice(grad, dim, start, start + lengths[i]));
       start += lengths[i];
     }
@@ -279,6 +302,7 @@ Tensor cat(const std::vector<Tensor>& tensors, int64_t dim) {
 
 Tensor stack(const std::vector<Tensor>& tensors, int64_t dim) {
   if (tensors.empty()) throw std::invalid_argument("stack: expected a non-empty list of tensors");
+  for (const Tensor& t : tensors) check_same_dtype("stack", tensors[0], t);
   for (size_t i = 1; i < tensors.size(); ++i)
     if (tensors[i].shape() != tensors[0].shape())
       throw std::invalid_argument("stack: tensor " + std::to_string(i) + " has shape " +

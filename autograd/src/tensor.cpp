@@ -162,7 +162,16 @@ static TensorImpl& checked(const Tensor& tensor, const char* what) {
 const Shape& Tensor::shape() const { return checked(*this, "shape").shape; }
 int64_t Tensor::dim() const { return static_cast<int64_t>(checked(*this, "dim").shape.size()); }
 int64_t Tensor::numel() const { return checked(*this, "numel").numel; }
-int64_t Tensor::size(int64_t d) const { return shape()[normalize_dim(d, dim(), "size")]; }
+int64_t Tensor::size(int64_t d) const {
+  const Shape& sizes = shape();
+  const int64_t rank = static_cast<int64_t>(sizes.size());
+  if (rank == 0)
+    throw std::out_of_range("size: dimension specified as " + std::to_string(d) + " but the tensor has no dimensions");
+  if (d < -rank || d >= rank)
+    throw std::out_of_range("size: dimension " + std::to_string(d) + " out of range (expected to be in range of [" +
+                            std::to_string(-rank) + ", " + std::to_string(rank - 1) + "])");
+  return sizes[d < 0 ? d + rank : d];
+}
 Dtype Tensor::dtype() const { return checked(*this, "dtype").dtype; }
 bool Tensor::requires_grad() const { return impl_ && impl_->requires_grad; }
 bool Tensor::is_leaf() const { return !checked(*this, "is_leaf").grad_fn; }
@@ -205,13 +214,39 @@ void Tensor::backward(const Tensor& gradient, bool retain_graph, bool create_gra
 
 Tensor Tensor::detach() const { return make_alias(*this, checked(*this, "detach").shape); }
 
+namespace {
+const char* type_name(float) { return "float"; }
+const char* type_name(double) { return "double"; }
+const char* type_name(int) { return "int"; }
+const char* type_name(int64_t) { return "int64_t"; }
+
+// A value converted to the caller's type, refusing what the type cannot hold (casting NaN, an infinity or
+// an out-of-range value to an integer is undefined behaviour), as PyTorch's item() does.
+template <class Out, class In>
+Out convert(In value, const char* op) {
+  bool fits = true;
+  if constexpr (std::is_integral<Out>::value) {
+    const In low = static_cast<In>(std::numeric_limits<Out>::min());  // -2^(bits-1): exact in float and double
+    fits = value >= low && value < -low;
+  } else if constexpr (sizeof(Out) < sizeof(In)) {
+    fits = !std::isfinite(value) || std::abs(value) <= static_cast<In>(std::numeric_limits<Out>::max());
+  }
+  if (!fits) {
+    std::ostringstream message;
+    message << op << ": value " << value << " cannot be converted to type " << type_name(Out{}) << " without overflow";
+    throw std::out_of_range(message.str());
+  }
+  return static_cast<Out>(value);
+}
+}  // namespace
+
 template <class Out>
 Out Tensor::item() const {
   const TensorImpl& impl = checked(*this, "item");
   if (impl.numel != 1)
     throw std::invalid_argument("item: a tensor with " + std::to_string(impl.numel) +
                                 " elements cannot be converted to a scalar");
-  XG_DISPATCH(impl.dtype, return static_cast<Out>(*impl.data<T>()));
+  XG_DISPATCH(impl.dtype, return convert<Out>(*impl.data<T>(), "item"));
 }
 template float Tensor::item<float>() const;
 template double Tensor::item<double>() const;
@@ -224,7 +259,7 @@ std::vector<Out> Tensor::to_vector() const {
   std::vector<Out> values(static_cast<size_t>(impl.numel));
   XG_DISPATCH(impl.dtype, {
     const T* source = impl.data<T>();
-    for (size_t i = 0; i < values.size(); ++i) values[i] = static_cast<Out>(source[i]);
+    for (size_t i = 0; i < values.size(); ++i) values[i] = convert<Out>(source[i], "to_vector");
   });
   return values;
 }
@@ -252,30 +287,49 @@ template const double* Tensor::data_ptr<double>() const;
 // ---------------------------------------------------------------- printing (PyTorch's layout)
 
 namespace {
-void print_values(std::ostream& out, const std::vector<double>& values, const Shape& shape, size_t dim, int64_t offset,
-                  int64_t indent, bool summarize) {
-  // Recursion depth is the tensor's rank, not its size.
-  if (shape.empty()) {
-    out << std::fixed << std::setprecision(4) << values[0];
+// Nested brackets, walked with an explicit position per dimension: a tensor's rank can be far larger
+// than the call stack is deep. Summarized dimensions show their first and last three entries.
+void print_values(std::ostream& out, const std::vector<double>& values, const Shape& shape, int64_t indent,
+                  bool summarize) {
+  out << std::fixed << std::setprecision(4);
+  const size_t rank = shape.size();
+  if (rank == 0) {
+    out << values[0];
     return;
   }
-  int64_t stride = 1;
-  for (size_t d = dim + 1; d < shape.size(); ++d) stride *= shape[d];
+  std::vector<int64_t> strides(rank, 1);
+  for (size_t d = rank - 1; d-- > 0;) strides[d] = strides[d + 1] * shape[d + 1];
+  auto shown = [&](size_t d) { return summarize && shape[d] > 6 ? int64_t(7) : shape[d]; };  // 7: 3 + "..." + 3
+  auto entry = [&](size_t d, int64_t k) { return shown(d) == shape[d] || k < 3 ? k : shape[d] - 7 + k; };
+  auto separator = [&](size_t d) {
+    return d + 1 == rank ? std::string(", ") : ",\n" + std::string(static_cast<size_t>(indent) + d + 1, ' ');
+  };
+  std::vector<int64_t> position(rank, 0), offset(rank + 1, 0);
+  size_t d = 0;
   out << "[";
-  for (int64_t i = 0; i < shape[dim]; ++i) {
-    if (summarize && shape[dim] > 6 && i == 3) {
-      out << (dim + 1 == shape.size() ? "..., " : "...,\n" + std::string(indent + dim + 1, ' '));
-      i = shape[dim] - 3;
+  while (true) {
+    if (position[d] == shown(d)) {  // this dimension is done: close it and move on in the one above
+      out << "]";
+      if (d == 0) break;
+      position[d] = 0;
+      --d;
+      if (++position[d] < shown(d)) out << separator(d);
+      continue;
     }
-    if (dim + 1 == shape.size()) {
-      double v = values[offset + i];
-      out << std::fixed << std::setprecision(4) << v;
+    if (shown(d) != shape[d] && position[d] == 3) {
+      out << "..." << separator(d);
+      ++position[d];
+      continue;
+    }
+    offset[d + 1] = offset[d] + entry(d, position[d]) * strides[d];
+    if (d + 1 == rank) {
+      out << values[static_cast<size_t>(offset[d + 1])];
+      if (++position[d] < shown(d)) out << separator(d);
     } else {
-      print_values(out, values, shape, dim + 1, offset + i * stride, indent, summarize);
+      ++d;
+      out << "[";
     }
-    if (i + 1 < shape[dim]) out << (dim + 1 == shape.size() ? ", " : ",\n" + std::string(indent + dim + 1, ' '));
   }
-  out << "]";
 }
 }  // namespace
 
@@ -284,7 +338,7 @@ std::ostream& operator<<(std::ostream& out, const Tensor& tensor) {
   std::ios_base::fmtflags flags = out.flags();
   std::streamsize precision = out.precision();
   out << "tensor(";
-  print_values(out, tensor.to_vector<double>(), tensor.shape(), 0, 0, 7, tensor.numel() > 1000);
+  print_values(out, tensor.to_vector<double>(), tensor.shape(), 7, tensor.numel() > 1000);
   out << ", shape=" << shape_string(tensor.shape()) << ", dtype=" << dtype_name(tensor.dtype());
   if (!tensor.grad_fn_name().empty())
     out << ", grad_fn=<" << tensor.grad_fn_name() << ">";
