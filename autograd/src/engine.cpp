@@ -375,8 +375,10 @@ std::vector<Tensor> run_backward(const std::vector<Tensor>& roots, const std::ve
       if (node->capture_slot >= 0) {
         results[node->capture_slot] = create_graph ? grad : grad.detach();
       }
-      if (node->retained_output && !inputs)
+      if (node->retained_output && !inputs) {
+        checked_grad(*node->retained_output, "backward");
         accumulate_into(node->retained_output->grad, grad, create_graph);
+      }
     }
     bool run = grad.defined() && node->needed;
     if (input_grads.size() < node->edges.size()) input_grads.resize(node->edges.size());

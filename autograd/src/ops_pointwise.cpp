@@ -397,6 +397,10 @@ Tensor sign(const Tensor& x) {
 
 void add_inplace_raw(Tensor& target, const Tensor& value) {
   check_same_dtype("add_", target, value);
+  // Guards the kernel, which writes target.numel() elements and reads value as broadcast to target.
+  if (value.shape() != target.shape() && broadcast_shapes("add_", target.shape(), value.shape()) != target.shape())
+    throw std::invalid_argument("add_: shape " + shape_string(value.shape()) +
+                                " cannot be broadcast into the in-place target of shape " + shape_string(target.shape()));
   XG_DISPATCH(target.dtype(), binary_kernel<T>(*target.impl(), *value.impl(), *target.impl(), Plus{}));
   bump_version(target);
 }

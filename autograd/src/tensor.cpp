@@ -372,17 +372,23 @@ Tensor tensor(std::vector<double> values, TensorOptions options) {
   Shape shape{static_cast<int64_t>(values.size())};
   return tensor(std::move(values), shape, options);
 }
-Tensor scalar_tensor(double value, TensorOptions options) { return full({}, value, options); }
+// A new tensor of a user-given shape: errors name the factory the user called.
+static Tensor make_for(const char* op, Shape shape, Dtype dtype) {
+  checked_numel(shape, op);
+  return make_tensor(std::move(shape), dtype);
+}
 
-Tensor empty(Shape shape, TensorOptions options) { return finish(make_tensor(shape, options.dtype()), options); }
-
-Tensor full(Shape shape, double value, TensorOptions options) {
-  Tensor result = make_tensor(shape, options.dtype());
-  result.fill_(value);
+static Tensor filled(const char* op, Shape shape, double value, TensorOptions options) {
+  Tensor result = make_for(op, std::move(shape), options.dtype());
+  XG_DISPATCH(options.dtype(), std::fill_n(result.impl()->data<T>(), result.numel(), static_cast<T>(value)));
   return finish(result, options);
 }
-Tensor zeros(Shape shape, TensorOptions options) { return full(std::move(shape), 0.0, options); }
-Tensor ones(Shape shape, TensorOptions options) { return full(std::move(shape), 1.0, options); }
+
+Tensor scalar_tensor(double value, TensorOptions options) { return filled("scalar_tensor", {}, value, options); }
+Tensor empty(Shape shape, TensorOptions options) { return finish(make_for("empty", shape, options.dtype()), options); }
+Tensor full(Shape shape, double value, TensorOptions options) { return filled("full", std::move(shape), value, options); }
+Tensor zeros(Shape shape, TensorOptions options) { return filled("zeros", std::move(shape), 0.0, options); }
+Tensor ones(Shape shape, TensorOptions options) { return filled("ones", std::move(shape), 1.0, options); }
 Tensor zeros_like(const Tensor& like, TensorOptions options) { return zeros(like.shape(), options); }
 Tensor zeros_like(const Tensor& like) { return zeros(like.shape(), dtype(like.dtype())); }
 Tensor ones_like(const Tensor& like) { return ones(like.shape(), dtype(like.dtype())); }
@@ -403,7 +409,7 @@ Tensor arange(double start, double end, double step, TensorOptions options) {
 
 Tensor linspace(double start, double end, int64_t steps, TensorOptions options) {
   if (steps < 0) throw std::invalid_argument("linspace: number of steps must be non-negative");
-  Tensor result = make_tensor({steps}, options.dtype());
+  Tensor result = make_for("linspace", {steps}, options.dtype());
   double step = steps > 1 ? (end - start) / static_cast<double>(steps - 1) : 0.0;
   XG_DISPATCH(options.dtype(), {
     T* data = result.impl()->data<T>();
@@ -423,7 +429,7 @@ std::mt19937_64& generator() {
 void manual_seed(uint64_t seed) { generator().seed(seed); }
 
 Tensor rand(Shape shape, TensorOptions options) {
-  Tensor result = make_tensor(shape, options.dtype());
+  Tensor result = make_for("rand", shape, options.dtype());
   std::uniform_real_distribution<double> uniform(0.0, 1.0);
   XG_DISPATCH(options.dtype(), {
     T* data = result.impl()->data<T>();
@@ -436,7 +442,7 @@ Tensor rand(Shape shape, TensorOptions options) {
 }
 
 Tensor randn(Shape shape, TensorOptions options) {
-  Tensor result = make_tensor(shape, options.dtype());
+  Tensor result = make_for("randn", shape, options.dtype());
   std::normal_distribution<double> normal(0.0, 1.0);
   XG_DISPATCH(options.dtype(), {
     T* data = result.impl()->data<T>();
