@@ -49,6 +49,7 @@ Tensor reshape(const Tensor& x, Shape shape) {
 Tensor Tensor::reshape(Shape shape) const { return xgrad::reshape(*this, std::move(shape)); }
 
 Tensor Tensor::unsqueeze(int64_t dim) const {
+  check_defined("unsqueeze", *this);
   Shape shape = this->shape();
   dim = normalize_dim(dim, static_cast<int64_t>(shape.size()) + 1, "unsqueeze");
   shape.insert(shape.begin() + dim, 1);
@@ -56,6 +57,7 @@ Tensor Tensor::unsqueeze(int64_t dim) const {
 }
 
 Tensor Tensor::squeeze() const {
+  check_defined("squeeze", *this);
   Shape shape;
   for (int64_t extent : this->shape())
     if (extent != 1) shape.push_back(extent);
@@ -63,6 +65,7 @@ Tensor Tensor::squeeze() const {
 }
 
 Tensor Tensor::squeeze(int64_t dim) const {
+  check_defined("squeeze", *this);
   Shape shape = this->shape();
   dim = normalize_dim(dim, static_cast<int64_t>(shape.size()), "squeeze");  // a 0-d tensor takes 0 and -1
   if (shape.empty() || shape[dim] != 1) return *this;  // PyTorch leaves non-1 dims alone
@@ -105,6 +108,7 @@ Tensor unsqueeze(const Tensor& x, int64_t dim) { return x.unsqueeze(dim); }
 Tensor squeeze(const Tensor& x) { return x.squeeze(); }
 Tensor squeeze(const Tensor& x, int64_t dim) { return x.squeeze(dim); }
 Tensor Tensor::t() const {
+  check_defined("t", *this);
   if (dim() > 2) throw std::invalid_argument("t: expects a tensor with <= 2 dimensions, got " + shape_string(shape()));
   return xgrad::transpose(*this, 0, -1);
 }
@@ -185,6 +189,7 @@ Tensor slice_backward(const Tensor& grad, const Shape& shape, int64_t dim, int64
 Tensor Tensor::slice(int64_t dim, int64_t start, int64_t end) const { return xgrad::slice(*this, dim, start, end); }
 
 Tensor Tensor::operator[](int64_t index) const {
+  check_defined("select", *this);
   if (dim() == 0) throw std::invalid_argument("select: cannot index a 0-d tensor");
   int64_t extent = shape()[0];
   if (index < -extent || index >= extent)

@@ -389,9 +389,17 @@ Tensor empty(Shape shape, TensorOptions options) { return finish(make_for("empty
 Tensor full(Shape shape, double value, TensorOptions options) { return filled("full", std::move(shape), value, options); }
 Tensor zeros(Shape shape, TensorOptions options) { return filled("zeros", std::move(shape), 0.0, options); }
 Tensor ones(Shape shape, TensorOptions options) { return filled("ones", std::move(shape), 1.0, options); }
-Tensor zeros_like(const Tensor& like, TensorOptions options) { return zeros(like.shape(), options); }
-Tensor zeros_like(const Tensor& like) { return zeros(like.shape(), dtype(like.dtype())); }
-Tensor ones_like(const Tensor& like) { return ones(like.shape(), dtype(like.dtype())); }
+Tensor zeros_like(const Tensor& like, TensorOptions options) {
+  return zeros(checked(like, "zeros_like").shape, options);
+}
+Tensor zeros_like(const Tensor& like) {
+  const TensorImpl& impl = checked(like, "zeros_like");
+  return zeros(impl.shape, dtype(impl.dtype));
+}
+Tensor ones_like(const Tensor& like) {
+  const TensorImpl& impl = checked(like, "ones_like");
+  return ones(impl.shape, dtype(impl.dtype));
+}
 
 Tensor arange(double start, double end, double step, TensorOptions options) {
   if (step == 0 || !std::isfinite(start) || !std::isfinite(end) || !std::isfinite(step))

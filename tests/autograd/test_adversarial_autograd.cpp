@@ -248,3 +248,99 @@ TEST_CASE("printing a tensor of very high rank does not recurse once per dimensi
   printed << xg::ones({1}).reshape(shape);
   CHECK(printed.str().find("1.0000") != std::string::npos);
 }
+
+// ---------------------------------------------------------------- undefined tensors and dims out of range
+
+TEST_CASE("every op given an undefined tensor throws naming itself") {
+  xg::Tensor u, a = xg::ones({2, 3});
+  const std::vector<std::pair<std::string, std::function<void()>>> ops = {
+      {"add", [&] { (void)(u + a); }},
+      {"add", [&] { (void)(a + u); }},
+      {"mul", [&] { (void)(u * 2.0); }},
+      {"rdiv", [&] { (void)(2.0 / u); }},
+      {"neg", [&] { (void)(-u); }},
+      {"pow", [&] { (void)a.pow(u); }},
+      {"exp", [&] { (void)xg::exp(u); }},
+      {"clamp", [&] { (void)u.clamp(0, 1); }},
+      {"sum", [&] { (void)u.sum({0}); }},
+      {"mean", [&] { (void)u.mean(); }},
+      {"max", [&] { (void)u.max(); }},
+      {"matmul", [&] { (void)a.matmul(u); }},
+      {"t", [&] { (void)u.t(); }},
+      {"transpose", [&] { (void)xg::transpose(u, 0, 1); }},
+      {"reshape", [&] { (void)u.reshape({-1}); }},
+      {"unsqueeze", [&] { (void)u.unsqueeze(0); }},
+      {"squeeze", [&] { (void)u.squeeze(0); }},
+      {"broadcast_to", [&] { (void)xg::broadcast_to(u, {2}); }},
+      {"sum_to", [&] { (void)xg::sum_to(u, {1}); }},
+      {"slice", [&] { (void)u.slice(0, 0, 1); }},
+      {"select", [&] { (void)u[0]; }},
+      {"index_select", [&] { (void)u.index_select(0, {0}); }},
+      {"cat", [&] { (void)xg::cat({a, u}); }},
+      {"stack", [&] { (void)xg::stack({a, u}); }},
+      {"softmax", [&] { (void)xg::softmax(u, 0); }},
+      {"clone", [&] { (void)u.clone(); }},
+      {"to", [&] { (void)u.to(xg::kFloat64); }},
+      {"detach", [&] { (void)u.detach(); }},
+      {"zeros_like", [&] { (void)xg::zeros_like(u); }},
+      {"add_", [&] { xg::Tensor v = a.clone(); v += u; }},
+      {"copy_", [&] { xg::Tensor v = a.clone(); v.copy_(u); }},
+      {"fill_", [&] { xg::Tensor v; v.fill_(1); }},
+      {"backward", [&] { u.backward(); }},
+      {"item", [&] { (void)u.item(); }},
+      {"requires_grad_", [&] { u.requires_grad_(); }},
+      {"gradcheck", [&] { (void)xg::autograd::gradcheck([](const std::vector<xg::Tensor>& v) { return v[0]; }, {u}); }},
+  };
+  for (const auto& [name, op] : ops) {
+    CAPTURE(name);
+    CHECK_THROWS_WITH(op(), doctest::Contains((name + ":").c_str()));
+  }
+}
+
+TEST_CASE("every op taking a dim refuses one out of range, naming itself") {
+  xg::Tensor a = xg::ones({2, 3});
+  const std::vector<std::pair<std::string, std::function<void()>>> ops = {
+      {"sum", [&] { (void)a.sum({2}); }},
+      {"sum", [&] { (void)a.sum({0, 0}); }},
+      {"mean", [&] { (void)a.mean({-3}); }},
+      {"transpose", [&] { (void)xg::transpose(a, 0, 2); }},
+      {"unsqueeze", [&] { (void)a.unsqueeze(4); }},
+      {"squeeze", [&] { (void)a.squeeze(-3); }},
+      {"slice", [&] { (void)a.slice(2, 0, 1); }},
+      {"index_select", [&] { (void)a.index_select(2, {0}); }},
+      {"index_select", [&] { (void)a.index_select(1, {3}); }},
+      {"select", [&] { (void)a[2]; }},
+      {"select", [&] { (void)a[-3]; }},
+      {"cat", [&] { (void)xg::cat({a, a}, 2); }},
+      {"stack", [&] { (void)xg::stack({a, a}, 3); }},
+      {"softmax", [&] { (void)xg::softmax(a, 2); }},
+      {"log_softmax", [&] { (void)xg::log_softmax(a, -3); }},
+      {"size", [&] { (void)a.size(2); }},
+  };
+  for (const auto& [name, op] : ops) {
+    CAPTURE(name);
+    CHECK_THROWS_WITH(op(), doctest::Contains((name + ":").c_str()));
+  }
+}
+
+TEST_CASE("bad shapes and sizes in factories and ops name the op") {
+  CHECK_THROWS_WITH_AS(xg::zeros({2, -1}), doctest::Contains("zeros: negative dimension"), std::invalid_argument);
+  CHECK_THROWS_WITH_AS(xg::ones({-3}), doctest::Contains("ones:"), std::invalid_argument);
+  CHECK_THROWS_WITH_AS(xg::randn({1LL << 40, 1LL << 40}), doctest::Contains("randn:"), std::length_error);
+  CHECK_THROWS_WITH_AS(xg::tensor({1.0, 2.0}, {3}), doctest::Contains("tensor:"), std::invalid_argument);
+  CHECK_THROWS_WITH_AS(xg::linspace(0, 1, -1), doctest::Contains("linspace:"), std::invalid_argument);
+  CHECK_THROWS_WITH_AS(xg::arange(0, 1, 0), doctest::Contains("arange:"), std::invalid_argument);
+  CHECK_THROWS_WITH_AS(xg::ones({2, 3}) + xg::ones({4}), doctest::Contains("cannot broadcast"), std::invalid_argument);
+  CHECK_THROWS_WITH_AS(xg::broadcast_to(xg::ones({3}), {2, 4}), doctest::Contains("broadcast_to:"),
+                       std::invalid_argument);
+  CHECK_THROWS_WITH_AS(xg::sum_to(xg::ones({2, 3}), {4}), doctest::Contains("sum_to:"), std::invalid_argument);
+  CHECK_THROWS_WITH_AS(xg::ones({2, 3}).matmul(xg::ones({2, 3})), doctest::Contains("matmul:"), std::invalid_argument);
+  CHECK_THROWS_WITH_AS(xg::ones({2}).clamp(1, 0), doctest::Contains("clamp:"), std::invalid_argument);
+  xg::Tensor target = xg::ones({3});
+  CHECK_THROWS_WITH_AS(target += xg::ones({2, 3}), doctest::Contains("add_:"), std::invalid_argument);
+  CHECK_THROWS_WITH_AS(target.copy_(xg::ones({4})), doctest::Contains("copy_:"), std::invalid_argument);
+  xg::Tensor w = xg::ones({2}, xg::requires_grad());
+  CHECK_THROWS_WITH_AS((w * 2.0).backward(xg::ones({3})), doctest::Contains("backward:"), std::invalid_argument);
+  CHECK_THROWS_WITH_AS((w * 2.0).backward(xg::ones({2}, xg::dtype(xg::kFloat64))), doctest::Contains("backward:"),
+                       std::invalid_argument);
+}
