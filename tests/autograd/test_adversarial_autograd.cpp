@@ -4,6 +4,7 @@
 #include <cmath>
 #include <functional>
 #include <limits>
+#include <random>
 #include <sstream>
 #include <thread>
 
@@ -343,4 +344,56 @@ TEST_CASE("bad shapes and sizes in factories and ops name the op") {
   CHECK_THROWS_WITH_AS((w * 2.0).backward(xg::ones({3})), doctest::Contains("backward:"), std::invalid_argument);
   CHECK_THROWS_WITH_AS((w * 2.0).backward(xg::ones({2}, xg::dtype(xg::kFloat64))), doctest::Contains("backward:"),
                        std::invalid_argument);
+}
+
+// ---------------------------------------------------------------- random misuse (the sanitizer suite checks memory)
+
+TEST_CASE("random ops on random shapes with zero-size dims either work or throw a named error") {
+  std::mt19937 rng(2026);
+  auto pick = [&](int64_t n) { return std::uniform_int_distribution<int64_t>(0, n - 1)(rng); };
+  auto shape = [&] {
+    xg::Shape s;
+    for (int64_t rank = pick(4); rank > 0; --rank) s.push_back(pick(4));
+    return s;
+  };
+  int worked = 0;
+  for (int iteration = 0; iteration < 3000; ++iteration) {
+    xg::Tensor a = xg::randn(shape(), xg::dtype(xg::kFloat64)).requires_grad_(pick(2) == 1);
+    xg::Tensor b = xg::randn(pick(3) ? a.shape() : shape(), xg::dtype(xg::kFloat64)).requires_grad_(pick(2) == 1);
+    const int64_t d = pick(5) - 2;
+    try {
+      xg::Tensor y;
+      switch (pick(22)) {
+        case 0: y = a + b; break;
+        case 1: y = a * b; break;
+        case 2: y = a / b; break;
+        case 3: y = a.pow(b); break;
+        case 4: y = a.sum({d}, pick(2) == 1); break;
+        case 5: y = a.mean({d}, pick(2) == 1); break;
+        case 6: y = a.matmul(b); break;
+        case 7: y = xg::softmax(a, d); break;
+        case 8: y = xg::log_softmax(a, d); break;
+        case 9: y = a.transpose(d, pick(3)); break;
+        case 10: y = a.slice(d, pick(5) - 2, pick(5) - 1); break;
+        case 11: y = a[pick(5) - 2]; break;
+        case 12: y = a.index_select(d, {pick(4) - 2, pick(3)}); break;
+        case 13: y = xg::cat({a, b}, d); break;
+        case 14: y = xg::stack({a, b}, d); break;
+        case 15: y = xg::broadcast_to(a, b.shape()); break;
+        case 16: y = xg::sum_to(a, b.shape()); break;
+        case 17: y = a.max(); break;
+        case 18: y = a.unsqueeze(d).squeeze(d); break;
+        case 19: y = a.t().clamp(-0.5, 0.5); break;
+        case 20: { y = a.detach().clone(); y += b; break; }
+        default: { y = a * 1.0; y *= b; break; }
+      }
+      if (y.requires_grad()) y.backward(xg::ones_like(y), false, pick(2) == 1);
+      a.mutable_grad() = xg::Tensor();  // a create_graph backward links grads to their graph: drop the cycle
+      b.mutable_grad() = xg::Tensor();
+      ++worked;
+    } catch (const std::exception& error) {
+      CHECK(std::string(error.what()).find(": ") != std::string::npos);  // "op: what went wrong"
+    }
+  }
+  CHECK(worked > 1000);
 }
