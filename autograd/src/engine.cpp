@@ -23,36 +23,42 @@ Node::Node(const char* name_in) : name(name_in), sequence_number(next_sequence_n
 Node::~Node() = default;
 
 namespace {
-// A leaf's accumulator cache is shared by every thread that builds a graph on the leaf. The critical
-// sections are a few instructions, so a spin lock on a flag in the tensor body is enough.
-class AccumulatorLock {
+// The critical sections are a few instructions, so a spin lock on a flag is enough.
+class SpinLock {
  public:
-  explicit AccumulatorLock(TensorImpl& leaf) : flag_(leaf.accumulator_lock) {
+  explicit SpinLock(std::atomic<bool>& flag) : flag_(flag) {
     while (flag_.exchange(true, std::memory_order_acquire))
       while (flag_.load(std::memory_order_relaxed)) std::this_thread::yield();
   }
-  ~AccumulatorLock() { flag_.store(false, std::memory_order_release); }
-  AccumulatorLock(const AccumulatorLock&) = delete;
-  AccumulatorLock& operator=(const AccumulatorLock&) = delete;
+  ~SpinLock() { flag_.store(false, std::memory_order_release); }
+  SpinLock(const SpinLock&) = delete;
+  SpinLock& operator=(const SpinLock&) = delete;
 
  private:
   std::atomic<bool>& flag_;
 };
 }  // namespace
 
-// Constructed only by gradient_edge, under the leaf's lock.
-AccumulateGrad::AccumulateGrad(TensorImpl* leaf_in) : Node("AccumulateGrad"), leaf(leaf_in) {
+AccumulateGrad::AccumulateGrad(TensorImpl* leaf_in) : Node("AccumulateGrad"), leaf_shape(leaf_in->shape), leaf_(leaf_in) {
   accumulator = true;
-  leaf->grad_accumulator = this;
-  output_numel = leaf->numel;
-  output_rank = leaf->shape.size();
-  output_dtype = leaf->dtype;
+  output_numel = leaf_in->numel;
+  output_rank = leaf_in->shape.size();
+  output_dtype = leaf_in->dtype;
 }
-AccumulateGrad::~AccumulateGrad() {
-  AccumulatorLock lock(*leaf);
-  if (leaf->grad_accumulator == this) leaf->grad_accumulator = nullptr;
+
+void AccumulateGrad::detach_leaf() {
+  SpinLock lock(leaf_lock_);
+  leaf_ = nullptr;
 }
+
 void AccumulateGrad::apply(const Tensor& grad, Grads&) {
+  Ref<TensorImpl> leaf;
+  {
+    // A leaf whose count reached zero is being destroyed (maybe on another thread): drop the gradient.
+    SpinLock lock(leaf_lock_);
+    if (leaf_ && try_retain(leaf_)) leaf = Ref<TensorImpl>::adopt(leaf_);
+  }
+  if (!leaf) return;
   checked_grad(*leaf, "backward");  // the user may have assigned a gradient of another shape
   accumulate_into(leaf->grad, grad, GradMode::is_enabled());
 }
@@ -78,11 +84,15 @@ Ref<Node> gradient_edge(const Tensor& tensor) {
   TensorImpl* impl = tensor.impl();
   if (!impl || !impl->requires_grad) return {};
   if (impl->grad_fn) return impl->grad_fn;
-  AccumulatorLock lock(*impl);
-  // A cached accumulator whose count already reached zero is being destroyed by another thread: make a new one.
-  Node* cached = impl->grad_accumulator;
-  if (cached && try_retain(cached)) return Ref<Node>::adopt(cached);
-  return Ref<Node>(new AccumulateGrad(impl));
+  Node* accumulator = impl->grad_accumulator.load(std::memory_order_acquire);
+  if (!accumulator) {
+    Node* made = new AccumulateGrad(impl);
+    retain(made);  // the leaf's reference
+    // Two threads may make one at once: the first to install it wins, the other drops its own.
+    if (impl->grad_accumulator.compare_exchange_strong(accumulator, made, std::memory_order_acq_rel)) accumulator = made;
+    else release(made);
+  }
+  return Ref<Node>(accumulator);
 }
 
 bool any_requires_grad(std::initializer_list<const Tensor*> inputs) {
@@ -214,7 +224,7 @@ class SinkTable {
 void check_gradient(const Node& producer, size_t input, const Tensor& gradient, const Node& consumer) {
   const TensorImpl& g = *gradient.impl();
   bool matches = consumer.is_accumulator()
-                     ? g.shape == static_cast<const AccumulateGrad&>(consumer).leaf->shape
+                     ? g.shape == static_cast<const AccumulateGrad&>(consumer).leaf_shape
                      : g.numel == consumer.output_numel && g.shape.size() == consumer.output_rank;
   if (!matches || g.dtype != consumer.output_dtype)
     throw std::logic_error(std::string("backward of ") + producer.name + " returned a gradient of shape " +
@@ -323,13 +333,8 @@ std::vector<Tensor> run_backward(const std::vector<Tensor>& roots, const std::ve
       if (Node* node = input.impl()->grad_fn.get()) {
         if (node->visit_mark == generation) slot = &node->capture_slot;
       } else {
-        // A leaf: an accumulator this graph holds is alive, so it is the one the leaf's cache points to.
-        Node* cached = nullptr;
-        {
-          AccumulatorLock lock(*input.impl());
-          cached = input.impl()->grad_accumulator;
-        }
-        if (Sink* sink = cached ? sinks.find(cached) : nullptr) slot = &sink->capture_slot;
+        Node* accumulator = input.impl()->grad_accumulator.load(std::memory_order_acquire);
+        if (Sink* sink = accumulator ? sinks.find(accumulator) : nullptr) slot = &sink->capture_slot;
       }
       if (!slot) {
         if (allow_unused) continue;

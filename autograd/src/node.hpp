@@ -80,12 +80,18 @@ struct Node : RefCounted {
 };
 inline bool Grads::needs(size_t input) const { return static_cast<bool>(node->edges[input].node); }
 
-// The sink for a leaf that requires grad: adds incoming gradients into leaf.grad.
+// The sink for a leaf that requires grad: adds incoming gradients into leaf.grad. Owned by its leaf
+// (see TensorImpl::grad_accumulator) and by the graphs that use it; it outlives the leaf when a graph
+// still holds it, and then drops what it receives (nobody can read that leaf's grad any more).
 struct AccumulateGrad final : Node {
   explicit AccumulateGrad(TensorImpl* leaf_in);
-  ~AccumulateGrad() override;
   void apply(const Tensor& grad, Grads& grads) override;
-  Ref<TensorImpl> leaf;
+  void detach_leaf();  // the leaf's destructor calls this
+  const Shape leaf_shape;
+
+ private:
+  TensorImpl* leaf_;                   // not owned; null once the leaf is gone
+  std::atomic<bool> leaf_lock_{false};  // guards leaf_ against the leaf dying on another thread
 };
 
 // Accumulates `incoming` into a stored gradient slot with PyTorch's rules: steal a buffer nobody else

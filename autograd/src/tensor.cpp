@@ -93,6 +93,10 @@ void TensorImpl::set_storage(Ref<Storage> replacement) {
 
 TensorImpl::~TensorImpl() {
   if (storage) storage->views.fetch_sub(1, std::memory_order_relaxed);
+  if (Node* accumulator = grad_accumulator.load(std::memory_order_acquire)) {
+    static_cast<AccumulateGrad*>(accumulator)->detach_leaf();  // graphs may still hold it
+    release(accumulator);
+  }
   if (retains_grad && grad_fn && grad_fn->retained_output == this) grad_fn->retained_output = nullptr;
 }
 

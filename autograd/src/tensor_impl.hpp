@@ -106,10 +106,10 @@ struct TensorImpl final : RefCounted {
   bool retains_grad = false;
   Ref<Node> grad_fn;
   Tensor grad;
-  // Not owned: the AccumulateGrad node clears it when it dies. Threads may build graphs on one leaf at
-  // once, so it is read and written only under accumulator_lock (see gradient_edge).
-  Node* grad_accumulator = nullptr;
-  std::atomic<bool> accumulator_lock{false};
+  // Owned, made on first use (gradient_edge). The leaf keeps its accumulator for life, which points back
+  // without owning (it is told when the leaf dies), so graphs on a leaf need no allocation and threads may
+  // take it without a lock: whoever holds the leaf holds it alive.
+  std::atomic<Node*> grad_accumulator{nullptr};
 
   void* raw() const { return storage->data(); }
   template <class T> T* data() const { return static_cast<T*>(storage->data()); }

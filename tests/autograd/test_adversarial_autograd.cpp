@@ -48,6 +48,24 @@ TEST_CASE("thread: autograd::grad against a shared leaf on two threads") {
   CHECK_FALSE(w.grad().defined());  // autograd::grad never touches .grad
 }
 
+TEST_CASE("thread: a leaf dropped on one thread while another thread backpropagates into it") {
+  // add saves neither input, so the graph does not keep the leaf alive: its gradient is dropped.
+  std::vector<xg::Tensor> leaves, outputs;
+  for (int i = 0; i < 500; ++i) {
+    leaves.push_back(xg::ones({4}, xg::requires_grad()));
+    outputs.push_back((leaves.back() + 1.0).sum());
+  }
+  std::thread backward([&] {
+    for (auto& y : outputs) y.backward();
+  });
+  for (auto& leaf : leaves) leaf = xg::Tensor();
+  backward.join();
+  xg::Tensor kept = xg::ones({4}, xg::requires_grad());
+  xg::Tensor y = (kept + 1.0).sum();
+  std::thread([&] { y.backward(); }).join();
+  check_values(kept.grad(), {1, 1, 1, 1});
+}
+
 TEST_CASE("thread: graphs built on one thread and freed on another") {
   xg::Tensor w = xg::ones({8}, xg::requires_grad());
   std::vector<xg::Tensor> made(200);
