@@ -1,50 +1,125 @@
 #include "xgrad/optim/checkpoint.hpp"
 
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <sstream>
 #include <stdexcept>
 
+#include "state.hpp"
 #include "xgrad/serialize.hpp"
 
 namespace xgrad {
 namespace optim {
 
 namespace {
+const char* const kModel = "model.";
+const char* const kOptimizer = "optimizer.";
+const char* const kScheduler = "scheduler.";
+
+bool starts_with(const std::string& text, const std::string& prefix) { return text.compare(0, prefix.size(), prefix) == 0; }
+
 void add_prefixed(StateDict& into, const std::string& prefix, const StateDict& part) {
   for (auto& [name, tensor] : part) into.emplace_back(prefix + name, tensor);
+}
+
+// Stand-ins for the optimizer's entries, from their headers alone: single numbers (lr, step counts) are
+// read, which costs a few bytes; anything larger must have the shape and dtype of one of the optimizer's
+// parameters, whose data it borrows. Loading these lets the optimizer check every name and shape itself
+// before any array data is inflated.
+StateDict optimizer_stand_ins(CheckpointReader& reader, Optimizer& optimizer) {
+  std::map<std::pair<Shape, Dtype>, Tensor> like;
+  for (size_t g = 0; g < optimizer.num_param_groups(); ++g)
+    for (const Tensor& p : optimizer.group_params(g)) like.emplace(std::make_pair(p.shape(), p.dtype()), p.detach());
+  StateDict stand_ins;
+  for (size_t i = 0; i < reader.entries().size(); ++i) {
+    const EntryHeader& entry = reader.entries()[i];
+    if (!starts_with(entry.name, kOptimizer)) continue;
+    std::string name = entry.name.substr(std::string(kOptimizer).size());
+    int64_t elements = 1;  // cannot overflow: the reader checked the shape's byte size
+    for (int64_t extent : entry.shape) elements *= extent;
+    if (elements <= 1) {
+      stand_ins.emplace_back(name, reader.read(i));
+      continue;
+    }
+    auto found = like.find({entry.shape, entry.dtype});
+    if (found == like.end())
+      reader.fail("optimizer entry '" + entry.name + "' is " + shape_string(entry.shape) + " " +
+                  dtype_name(entry.dtype) + ", which is neither a number nor the shape of any parameter of the optimizer");
+    stand_ins.emplace_back(name, found->second);
+  }
+  return stand_ins;
+}
+// Optimizers and schedulers take back whatever learning rate their state holds, so a file's rates are
+// checked here: a negative or NaN rate would otherwise load silently and wreck training.
+void check_rates(const StateDict& state, const std::vector<std::string>& names, const std::string& part) {
+  for (auto& [name, tensor] : state) {
+    if (std::find(names.begin(), names.end(), name) == names.end() || tensor.numel() != 1) continue;
+    double rate = tensor.item();
+    if (!(std::isfinite(rate) && rate >= 0)) {
+      std::ostringstream message;
+      message << part << " learning rate '" << name << "' is " << rate << "; it must be a finite number >= 0";
+      throw std::invalid_argument(message.str());
+    }
+  }
 }
 }  // namespace
 
 void save_checkpoint(const std::string& path, const nn::Module& model, const Optimizer& optimizer,
                      const LRScheduler* scheduler) {
   StateDict state;
-  add_prefixed(state, "model.", model.state_dict());
-  add_prefixed(state, "optimizer.", optimizer.state_dict());
-  if (scheduler) add_prefixed(state, "scheduler.", scheduler->state_dict());
+  add_prefixed(state, kModel, model.state_dict());
+  add_prefixed(state, kOptimizer, optimizer.state_dict());
+  if (scheduler) add_prefixed(state, kScheduler, scheduler->state_dict());
   save(state, path);
 }
 
 void load_checkpoint(const std::string& path, nn::Module& model, Optimizer& optimizer, LRScheduler* scheduler) {
-  StateDict state = load_state_dict_file(path);
-  StateDict model_state, optimizer_state, scheduler_state;
-  for (auto& [name, tensor] : state) {
-    if (name.rfind("model.", 0) == 0) model_state.emplace_back(name.substr(6), tensor);
-    else if (name.rfind("optimizer.", 0) == 0) optimizer_state.emplace_back(name.substr(10), tensor);
-    else if (scheduler && name.rfind("scheduler.", 0) == 0) scheduler_state.emplace_back(name.substr(10), tensor);
-    else throw std::runtime_error("checkpoint '" + path + "': unexpected entry '" + name + "'");
-  }
-  // Each part validates before it changes anything; if a later part fails, the earlier ones are put back.
+  // Everything that can be judged from the entries' headers is judged before any array data is read.
+  CheckpointReader reader(path);
+  for (const EntryHeader& entry : reader.entries())
+    if (!starts_with(entry.name, kModel) && !starts_with(entry.name, kOptimizer) &&
+        !(scheduler && starts_with(entry.name, kScheduler)))
+      reader.fail("unexpected entry '" + entry.name + "'");
+  reader.expect(kModel, model.state_dict(), "parameter", "the model");
+  if (scheduler) reader.expect(kScheduler, scheduler->state_dict(), "scheduler entry", "the scheduler");
+  StateDict stand_ins = optimizer_stand_ins(reader, optimizer);
+
+  // From here on the parts change; whatever fails, all three are put back.
   StateDict saved_model = model.state_dict();
   for (auto& entry : saved_model) entry.second = entry.second.clone();
   StateDict saved_optimizer = optimizer.state_dict();
   StateDict saved_scheduler = scheduler ? scheduler->state_dict() : StateDict();
+  auto restore = [&] {
+    optimizer.load_state_dict(saved_optimizer);
+    model.load_state_dict(saved_model);
+    if (scheduler) scheduler->load_state_dict(saved_scheduler);
+  };
   try {
+    optimizer.load_state_dict(stand_ins);  // names and shapes only; the real values follow
+    StateDict model_state, optimizer_state, scheduler_state;
+    for (auto& [name, tensor] : reader.read_all()) {
+      if (starts_with(name, kModel)) model_state.emplace_back(name.substr(6), tensor);
+      else if (starts_with(name, kOptimizer)) optimizer_state.emplace_back(name.substr(10), tensor);
+      else scheduler_state.emplace_back(name.substr(10), tensor);
+    }
+    std::vector<std::string> group_rates, scheduler_rates;
+    for (size_t g = 0; g < optimizer.num_param_groups(); ++g) {
+      group_rates.push_back(group_key(g));
+      scheduler_rates.push_back("base_lr." + std::to_string(g));
+      scheduler_rates.push_back("last_lr." + std::to_string(g));
+    }
+    check_rates(optimizer_state, group_rates, "optimizer");
+    check_rates(scheduler_state, scheduler_rates, "scheduler");
     optimizer.load_state_dict(optimizer_state);
     model.load_state_dict(model_state);
     if (scheduler) scheduler->load_state_dict(scheduler_state);
   } catch (const std::invalid_argument& error) {
-    optimizer.load_state_dict(saved_optimizer);
-    model.load_state_dict(saved_model);
-    if (scheduler) scheduler->load_state_dict(saved_scheduler);
-    throw std::runtime_error("checkpoint '" + path + "': " + error.what());
+    restore();
+    reader.fail(error.what());
+  } catch (...) {
+    restore();
+    throw;
   }
 }
 

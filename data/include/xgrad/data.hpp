@@ -5,7 +5,9 @@
 #include <memory>
 #include <optional>
 #include <random>
+#include <stdexcept>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "xgrad/tensor.hpp"
@@ -30,7 +32,7 @@ class Dataset {
   virtual Example get_batch(const std::vector<size_t>& indices) const;
 };
 
-// Indexes dim 0 of both tensors; their lengths must match.
+// Indexes dim 0 of both tensors: both must be defined, have at least one dimension and the same length.
 class TensorDataset : public Dataset {
  public:
   TensorDataset(Tensor data, Tensor targets);
@@ -44,9 +46,10 @@ class TensorDataset : public Dataset {
   Tensor data_, targets_;
 };
 
-// A numeric CSV with a header row: `target_columns` become the target, the other columns the features
-// ([N, features] and [N, targets]). A missing file or column, a non-numeric cell or a ragged row throws
-// std::runtime_error naming the file, the line and the column.
+// A numeric CSV with a header row: `target_columns` become the target (in the order given), the other
+// columns the features (in file order): [N, features] and [N, targets]. A missing file or column, a non-numeric or out-of-range cell or a
+// ragged row throws std::runtime_error naming the file, the line and the column. A UTF-8 byte order mark
+// and CRLF line ends are accepted; values too small for the dtype underflow to zero (as numpy does).
 class CSVDataset : public TensorDataset {
  public:
   CSVDataset(const std::string& path, const std::vector<std::string>& target_columns, TensorOptions options = {});
@@ -59,7 +62,16 @@ class CSVDataset : public TensorDataset {
 
 class DataLoaderOptions {
  public:
-  DataLoaderOptions batch_size(size_t value) const { auto o = *this; o.batch_size_ = value; return o; }
+  // Any integer type, so batch_size(32) and batch_size(size_t{32}) both compile; a value below 1 throws
+  // std::invalid_argument here rather than wrapping around as a size_t.
+  template <class Int, std::enable_if_t<std::is_integral_v<Int> && !std::is_same_v<Int, bool>, int> = 0>
+  DataLoaderOptions batch_size(Int value) const {
+    if (value <= 0)
+      throw std::invalid_argument("DataLoaderOptions::batch_size: must be at least 1, got " + std::to_string(value));
+    auto o = *this;
+    o.batch_size_ = static_cast<size_t>(value);
+    return o;
+  }
   DataLoaderOptions shuffle(bool value) const { auto o = *this; o.shuffle_ = value; return o; }
   DataLoaderOptions drop_last(bool value) const { auto o = *this; o.drop_last_ = value; return o; }
   DataLoaderOptions seed(uint64_t value) const { auto o = *this; o.seed_ = value; return o; }
@@ -80,8 +92,13 @@ class DataLoaderOptions {
 class DataLoader {
  public:
   DataLoader(std::shared_ptr<const Dataset> dataset, DataLoaderOptions options = {});
-  // The dataset must outlive the loader.
+  // Borrows a named dataset: it must outlive the loader.
   DataLoader(const Dataset& dataset, DataLoaderOptions options = {});
+  // Takes a temporary dataset, as in DataLoader(TensorDataset(x, y)): it is moved into the loader, which
+  // owns it (binding it to the borrowing overload would leave the loader reading a destroyed object).
+  template <class D, std::enable_if_t<std::is_base_of_v<Dataset, std::decay_t<D>> && !std::is_lvalue_reference_v<D>, int> = 0>
+  DataLoader(D&& dataset, DataLoaderOptions options = {})
+      : DataLoader(std::make_shared<const std::decay_t<D>>(std::move(dataset)), options) {}
 
   class Iterator {
    public:
@@ -112,7 +129,8 @@ class DataLoader {
   std::vector<size_t> order_;
 };
 
-// Splits `dataset` into disjoint random subsets of the given lengths (which must add up to its size).
+// Splits `dataset` into disjoint random subsets of the given lengths (which must add up to its size;
+// zero lengths give empty subsets).
 std::vector<std::shared_ptr<Dataset>> random_split(std::shared_ptr<const Dataset> dataset,
                                                    const std::vector<size_t>& lengths, uint64_t seed);
 
