@@ -1,5 +1,6 @@
 #include "xgrad/nn/functional.hpp"
 
+#include <cmath>
 #include <stdexcept>
 #include <string>
 
@@ -32,13 +33,19 @@ Tensor linear(const Tensor& input, const Tensor& weight, const Tensor& bias) {
 }
 
 Tensor leaky_relu(const Tensor& x, double negative_slope) {
+  // relu(x) - slope relu(-x) equals PyTorch's x > 0 ? x : slope x only for a finite slope (0 * inf is NaN).
+  if (!std::isfinite(negative_slope))
+    throw std::invalid_argument("leaky_relu: negative_slope must be finite, got " + std::to_string(negative_slope));
   return sub(xgrad::relu(x), mul(xgrad::relu(neg(x)), negative_slope));
 }
 
 Tensor gelu(const Tensor& x) { return mul(mul(x, 0.5), add(erf(mul(x, 0.7071067811865476)), 1.0)); }
 
 namespace {
-void check_loss_shapes(const char* loss, const Tensor& input, const Tensor& target) {
+void check_loss_arguments(const char* loss, const Tensor& input, const Tensor& target, Reduction reduction) {
+  if (reduction != Reduction::None && reduction != Reduction::Mean && reduction != Reduction::Sum)
+    throw std::invalid_argument(std::string(loss) + ": invalid reduction " + std::to_string(static_cast<int>(reduction)) +
+                                " (expected Reduction::None, Mean or Sum)");
   check_same_dtype(loss, input, target);
   if (input.shape() != target.shape())
     throw std::invalid_argument(std::string(loss) + ": input shape " + shape_string(input.shape()) +
@@ -59,7 +66,7 @@ Tensor reduce(const Tensor& loss, Reduction reduction) {
 // Mean and Sum are one fused op (a single pass forward, one expression backward): the loss of almost
 // every regression step, where three recorded ops cost more than the arithmetic.
 Tensor mse_loss(const Tensor& input, const Tensor& target, Reduction reduction) {
-  check_loss_shapes("mse_loss", input, target);
+  check_loss_arguments("mse_loss", input, target, reduction);
   if (reduction == Reduction::None) return pow(sub(input, target), 2.0);
   const double scale = reduction == Reduction::Mean ? 1.0 / static_cast<double>(input.numel()) : 1.0;
   Tensor out = make_tensor({}, input.dtype());
@@ -85,15 +92,18 @@ Tensor mse_loss(const Tensor& input, const Tensor& target, Reduction reduction) 
 }
 
 Tensor l1_loss(const Tensor& input, const Tensor& target, Reduction reduction) {
-  check_loss_shapes("l1_loss", input, target);
+  check_loss_arguments("l1_loss", input, target, reduction);
   return reduce(abs(sub(input, target)), reduction);
 }
 
 Tensor huber_loss(const Tensor& input, const Tensor& target, Reduction reduction, double delta) {
-  check_loss_shapes("huber_loss", input, target);
-  if (!(delta > 0)) throw std::invalid_argument("huber_loss: delta must be positive");
-  // 0.5 q^2 + delta (|d| - q) with q = min(|d|, delta) equals PyTorch's piecewise definition.
+  check_loss_arguments("huber_loss", input, target, reduction);
+  if (!(delta > 0))
+    throw std::invalid_argument("huber_loss: delta must be positive, got " + std::to_string(delta));
   Tensor distance = abs(sub(input, target));
+  // An infinite delta never leaves the quadratic branch (below, delta (|d| - q) would be inf * 0 = NaN).
+  if (std::isinf(delta)) return reduce(mul(pow(distance, 2.0), 0.5), reduction);
+  // 0.5 q^2 + delta (|d| - q) with q = min(|d|, delta) equals PyTorch's piecewise definition.
   Tensor quadratic = clamp(distance, 0.0, delta);
   return reduce(add(mul(pow(quadratic, 2.0), 0.5), mul(sub(distance, quadratic), delta)), reduction);
 }

@@ -1,44 +1,77 @@
 #include "xgrad/nn/module.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 
 #include "ops_internal.hpp"
+#include "tensor_impl.hpp"
 
 namespace xgrad {
 namespace nn {
 
 namespace {
-void check_name(const std::string& name, const char* what) {
+void check_name(const std::string& name, const std::string& op) {
   if (name.empty() || name.find('.') != std::string::npos)
-    throw std::invalid_argument(std::string(what) + " name '" + name + "' must be non-empty and contain no '.'");
+    throw std::invalid_argument(op + ": name '" + name + "' must be non-empty and contain no '.'");
 }
-
 }  // namespace
 
 Tensor Module::register_parameter(std::string name, Tensor tensor, bool requires_grad) {
-  check_name(name, "register_parameter:");
+  check_name(name, "register_parameter");
   for (auto& entry : parameters_)
     if (entry.first == name) throw std::invalid_argument("register_parameter: '" + name + "' is already registered");
+  for (auto& entry : children_)
+    if (entry.first == name)
+      throw std::invalid_argument("register_parameter: '" + name + "' is already registered as a submodule");
+  // PyTorch: "Cannot assign non-leaf Tensor to parameter": an optimizer could never update it.
+  if (tensor.defined() && !tensor.is_leaf())
+    throw std::invalid_argument("register_parameter: cannot register the non-leaf tensor '" + name +
+                                "' (made by " + tensor.grad_fn_name() + ") as a parameter; pass a leaf, e.g. .detach()");
   if (tensor.defined()) tensor.requires_grad_(requires_grad);
   parameters_.emplace_back(std::move(name), tensor);
   return tensor;
 }
 
-void Module::add_child(std::string name, std::shared_ptr<Module> module) {
-  check_name(name, "register_module:");
-  if (!module) throw std::invalid_argument("register_module: '" + name + "' is null");
+bool Module::contains(const Module* module) const {
+  if (module == this) return true;
   for (auto& entry : children_)
-    if (entry.first == name) throw std::invalid_argument("register_module: '" + name + "' is already registered");
+    if (entry.second->contains(module)) return true;
+  return false;
+}
+
+void Module::add_child(std::string name, std::shared_ptr<Module> module, const char* op) {
+  check_name(name, op);
+  if (!module) throw std::invalid_argument(std::string(op) + ": module '" + name + "' is null");
+  for (auto& entry : children_)
+    if (entry.first == name) throw std::invalid_argument(std::string(op) + ": '" + name + "' is already registered");
+  for (auto& entry : parameters_)
+    if (entry.first == name)
+      throw std::invalid_argument(std::string(op) + ": '" + name + "' is already registered as a parameter");
+  if (module->contains(this))
+    throw std::invalid_argument(std::string(op) + ": module '" + name + "' (" + module->name() +
+                                ") contains this module; registering it would make a cycle");
   children_.emplace_back(std::move(name), std::move(module));
+}
+
+// Depth first, own parameters before children's (PyTorch's order). With `seen`, a tensor met before is
+// skipped, so a shared parameter is listed once under its first name.
+void Module::collect(const std::string& prefix, bool recurse, StateDict& out, std::vector<const void*>* seen) const {
+  for (auto& [name, tensor] : parameters_) {
+    if (!tensor.defined()) continue;
+    if (seen) {
+      if (std::find(seen->begin(), seen->end(), tensor.impl()) != seen->end()) continue;
+      seen->push_back(tensor.impl());
+    }
+    out.emplace_back(prefix + name, tensor);
+  }
+  if (recurse)
+    for (auto& [child_name, child] : children_) child->collect(prefix + child_name + ".", true, out, seen);
 }
 
 StateDict Module::named_parameters(bool recurse) const {
   StateDict out;
-  for (auto& [name, tensor] : parameters_)
-    if (tensor.defined()) out.emplace_back(name, tensor);
-  if (recurse)
-    for (auto& [child_name, child] : children_)
-      for (auto& [name, tensor] : child->named_parameters(true)) out.emplace_back(child_name + "." + name, tensor);
+  std::vector<const void*> seen;
+  collect("", recurse, out, &seen);
   return out;
 }
 
@@ -63,11 +96,25 @@ void Module::train(bool on) {
   for (auto& entry : children_) entry.second->train(on);
 }
 
-StateDict Module::state_dict() const { return named_parameters(true); }
+StateDict Module::state_dict() const {
+  StateDict out;
+  collect("", true, out, nullptr);
+  return out;
+}
 
 void Module::load_state_dict(const StateDict& state) {
   StateDict own = state_dict();
   // Validate everything first, so a bad state leaves the model untouched.
+  for (size_t i = 0; i < state.size(); ++i)
+    for (size_t j = 0; j < i; ++j)
+      if (state[i].first == state[j].first)
+        throw std::invalid_argument("load_state_dict: parameter '" + state[i].first + "' appears twice");
+  for (auto& entry : state) {
+    bool known = false;
+    for (auto& own_entry : own) known = known || own_entry.first == entry.first;
+    if (!known) throw std::invalid_argument("load_state_dict: unexpected parameter '" + entry.first + "'");
+  }
+  std::vector<Tensor> sources;
   for (auto& [name, tensor] : own) {
     const Tensor* found = nullptr;
     for (auto& entry : state)
@@ -80,16 +127,19 @@ void Module::load_state_dict(const StateDict& state) {
     if (found->dtype() != tensor.dtype())
       throw std::invalid_argument("load_state_dict: parameter '" + name + "' is " + dtype_name(found->dtype()) +
                                   " but the model expects " + dtype_name(tensor.dtype()));
+    sources.push_back(*found);
   }
-  for (auto& entry : state) {
-    bool known = false;
-    for (auto& own_entry : own) known = known || own_entry.first == entry.first;
-    if (!known) throw std::invalid_argument("load_state_dict: unexpected parameter '" + entry.first + "'");
-  }
+  // A source may share storage with another of the model's parameters (loading a state whose entries
+  // are swapped): copy those first, so no copy reads a parameter already overwritten.
+  for (size_t i = 0; i < sources.size(); ++i)
+    for (size_t j = 0; j < own.size(); ++j)
+      if (j != i && sources[i].impl()->storage.get() == own[j].second.impl()->storage.get()) {
+        sources[i] = sources[i].detach().clone();
+        break;
+      }
   NoGradGuard no_grad;
-  for (auto& [name, tensor] : own)
-    for (auto& entry : state)
-      if (entry.first == name) tensor.copy_(entry.second);
+  for (size_t i = 0; i < own.size(); ++i)
+    if (own[i].second.impl() != sources[i].impl()) own[i].second.copy_(sources[i]);
 }
 
 Tensor Module::forward(const Tensor&) {

@@ -4,7 +4,10 @@
 #include "xgrad/optim/adam.hpp"
 
 #include <cmath>
+#include <limits>
 #include <set>
+#include <stdexcept>
+#include <type_traits>
 
 #include "state.hpp"
 #include "tensor_impl.hpp"
@@ -15,12 +18,16 @@ namespace optim {
 namespace {
 template <class Options>
 void validate_adam(const Options& o, const char* name) {
-  auto bad = [name](const std::string& what) { throw std::invalid_argument(std::string(name) + ": invalid " + what); };
-  if (!(o.lr() >= 0)) bad("learning rate " + std::to_string(o.lr()));
-  if (!(o.eps() >= 0)) bad("epsilon " + std::to_string(o.eps()));
-  if (!(o.betas().first >= 0 && o.betas().first < 1)) bad("beta1 " + std::to_string(o.betas().first));
-  if (!(o.betas().second >= 0 && o.betas().second < 1)) bad("beta2 " + std::to_string(o.betas().second));
-  if (!(o.weight_decay() >= 0)) bad("weight_decay " + std::to_string(o.weight_decay()));
+  auto bad = [name](const std::string& what, double value, const char* range) {
+    throw std::invalid_argument(std::string(name) + ": invalid " + what + " " + number_string(value) + " (must be " +
+                                range + ")");
+  };
+  detail::check_lr(name, o.lr());
+  if (!(std::isfinite(o.eps()) && o.eps() >= 0)) bad("epsilon value", o.eps(), "a finite number >= 0");
+  if (!(o.betas().first >= 0 && o.betas().first < 1)) bad("beta parameter at index 0:", o.betas().first, "in [0, 1)");
+  if (!(o.betas().second >= 0 && o.betas().second < 1)) bad("beta parameter at index 1:", o.betas().second, "in [0, 1)");
+  if (!(std::isfinite(o.weight_decay()) && o.weight_decay() >= 0))
+    bad("weight_decay value", o.weight_decay(), "a finite number >= 0");
 }
 
 // PyTorch's lerp: exact at both ends.
@@ -68,22 +75,44 @@ void adam_kernel(const AdamBuffers<T>& b, const AdamConstants& c, bool maximize)
   }
 }
 
+// exp_avg_sq and max_exp_avg_sq are running means of squares: a negative or NaN entry would reach sqrt.
+// `what` is the start of the message, "Adam state: 'state.0.exp_avg_sq".
+void check_non_negative(const Tensor& t, const std::string& what) {
+  XG_DISPATCH(t.dtype(), {
+    const T* data = t.impl()->data<T>();
+    for (int64_t k = 0, n = t.numel(); k < n; ++k)
+      if (!(data[k] >= 0))
+        throw std::invalid_argument(what + "' has the value " +
+                                    number_string(static_cast<double>(data[k])) + " at " + std::to_string(k) +
+                                    " (must be >= 0)");
+  });
+}
+}  // namespace
+
 template <class Options>
-void adam_step(std::vector<typename OptimizerWith<Options, AdamState>::ParamGroup>& groups,
-               std::vector<std::vector<AdamState>>& states, bool decoupled) {
+void AdamBase<Options>::step() {
+  constexpr bool decoupled = std::is_same<Options, AdamWOptions>::value;
+  this->check_step();  // options, parameters and gradients, before anything changes
+  // The step count is the last thing that could fail; checked for every parameter before any changes.
+  for (auto& group : this->groups_)
+    for (const Tensor& p : group.params) {
+      const AdamState* state = this->find_state(p);
+      if (p.grad().defined() && state && state->step == std::numeric_limits<int64_t>::max())
+        throw std::overflow_error(std::string(this->name_) + ".step: the step count would pass INT64_MAX");
+    }
   NoGradGuard no_grad;
-  for (size_t g = 0; g < groups.size(); ++g) {
-    const Options& o = groups[g].options;
-    Options::validate(o);
-    for (size_t i = 0; i < groups[g].params.size(); ++i) {
-      Tensor& p = groups[g].params[i];
+  for (auto& group : this->groups_) {
+    const Options& o = group.options;
+    for (const Tensor& p : group.params) {
       Tensor grad = p.grad();
       if (!grad.defined()) continue;
-      AdamState& state = states[g][i];
+      // A gradient sharing the parameter's storage (p.grad = p.detach()) is read as it was before the step
+      // (the kernel's pointers are __restrict).
+      if (grad.impl()->storage.get() == p.impl()->storage.get()) grad = grad.detach().clone();
+      AdamState& state = this->state_of(p);
       if (!state.exp_avg.defined()) {
         state.exp_avg = zeros_like(p);
         state.exp_avg_sq = zeros_like(p);
-        if (o.amsgrad()) state.max_exp_avg_sq = zeros_like(p);
       }
       if (o.amsgrad() && !state.max_exp_avg_sq.defined()) state.max_exp_avg_sq = zeros_like(p);
       state.step += 1;
@@ -115,17 +144,19 @@ void adam_step(std::vector<typename OptimizerWith<Options, AdamState>::ParamGrou
   }
 }
 
-StateDict adam_state_dict(const std::vector<std::vector<AdamState>>& states, const std::vector<double>& lrs) {
+template <class Options>
+StateDict AdamBase<Options>::state_dict() const {
   StateDict state;
   size_t index = 0;
-  for (size_t g = 0; g < states.size(); ++g) {
-    state.emplace_back(group_key(g), scalar_tensor(lrs[g], dtype(kFloat64)));
-    for (const AdamState& s : states[g]) {
-      if (s.exp_avg.defined()) {
-        state.emplace_back(state_key(index, "step"), scalar_tensor(static_cast<double>(s.step), dtype(kFloat64)));
-        state.emplace_back(state_key(index, "exp_avg"), s.exp_avg.clone());
-        state.emplace_back(state_key(index, "exp_avg_sq"), s.exp_avg_sq.clone());
-        if (s.max_exp_avg_sq.defined()) state.emplace_back(state_key(index, "max_exp_avg_sq"), s.max_exp_avg_sq.clone());
+  for (size_t g = 0; g < this->groups_.size(); ++g) {
+    state.emplace_back(group_key(g), scalar_tensor(this->groups_[g].options.lr(), dtype(kFloat64)));
+    for (const Tensor& p : this->groups_[g].params) {
+      const AdamState* s = this->find_state(p);
+      if (s && s->exp_avg.defined()) {
+        state.emplace_back(state_key(index, "step"), scalar_tensor(static_cast<double>(s->step), dtype(kFloat64)));
+        state.emplace_back(state_key(index, "exp_avg"), s->exp_avg.clone());
+        state.emplace_back(state_key(index, "exp_avg_sq"), s->exp_avg_sq.clone());
+        if (s->max_exp_avg_sq.defined()) state.emplace_back(state_key(index, "max_exp_avg_sq"), s->max_exp_avg_sq.clone());
       }
       ++index;
     }
@@ -133,54 +164,51 @@ StateDict adam_state_dict(const std::vector<std::vector<AdamState>>& states, con
   return state;
 }
 
-template <class Group>
-void adam_load_state_dict(const StateDict& state, std::vector<Group>& groups, std::vector<std::vector<AdamState>>& states) {
+template <class Options>
+void AdamBase<Options>::load_state_dict(const StateDict& state) {
+  const std::string owner = std::string(this->name_) + " state";
   std::set<std::string> known;
-  std::vector<std::vector<AdamState>> loaded(groups.size());
   std::vector<double> lrs;
-  Tensor scalar = scalar_tensor(0, dtype(kFloat64));
+  std::unordered_map<const TensorImpl*, typename AdamBase::Entry> loaded;
+  auto copy = [](const Tensor& t) { return t.detach().clone(); };
   size_t index = 0;
-  for (size_t g = 0; g < groups.size(); ++g) {
+  for (size_t g = 0; g < this->groups_.size(); ++g) {
     known.insert(group_key(g));
-    lrs.push_back(expect_entry(state, group_key(g), scalar).item());
-    for (const Tensor& p : groups[g].params) {
-      AdamState s;
+    lrs.push_back(expect_number(state, group_key(g), owner.c_str()));
+    detail::check_lr(owner.c_str(), lrs.back());
+    for (const Tensor& p : this->groups_[g].params) {
       for (const char* field : {"step", "exp_avg", "exp_avg_sq", "max_exp_avg_sq"}) known.insert(state_key(index, field));
       if (find_entry(state, state_key(index, "step"))) {
-        double step = expect_entry(state, state_key(index, "step"), scalar).item();
-        if (!(step >= 1 && step == std::floor(step))) throw std::invalid_argument("optimizer state: invalid step count");
-        s.step = static_cast<int64_t>(step);
-        s.exp_avg = expect_entry(state, state_key(index, "exp_avg"), p).clone();
-        s.exp_avg_sq = expect_entry(state, state_key(index, "exp_avg_sq"), p).clone();
-        if (find_entry(state, state_key(index, "max_exp_avg_sq")))
-          s.max_exp_avg_sq = expect_entry(state, state_key(index, "max_exp_avg_sq"), p).clone();
+        AdamState s;
+        s.step = checked_integer(expect_number(state, state_key(index, "step"), owner.c_str()), 1,
+                                 std::numeric_limits<int64_t>::max(), owner + ": '" + state_key(index, "step") + "'");
+        s.exp_avg = copy(expect_entry(state, state_key(index, "exp_avg"), p, owner.c_str()));
+        s.exp_avg_sq = copy(expect_entry(state, state_key(index, "exp_avg_sq"), p, owner.c_str()));
+        check_non_negative(s.exp_avg_sq, owner + ": '" + state_key(index, "exp_avg_sq"));
+        if (find_entry(state, state_key(index, "max_exp_avg_sq"))) {
+          s.max_exp_avg_sq = copy(expect_entry(state, state_key(index, "max_exp_avg_sq"), p, owner.c_str()));
+          check_non_negative(s.max_exp_avg_sq, owner + ": '" + state_key(index, "max_exp_avg_sq"));
+        }
+        loaded[p.impl()] = {p, s};
+      } else {
+        for (const char* field : {"exp_avg", "exp_avg_sq", "max_exp_avg_sq"})
+          if (find_entry(state, state_key(index, field)))
+            throw std::invalid_argument(owner + ": '" + state_key(index, field) + "' without '" +
+                                        state_key(index, "step") + "'");
       }
-      loaded[g].push_back(s);
       ++index;
     }
   }
-  reject_unknown(state, [&](const std::string& name) { return known.count(name) > 0; });
-  for (size_t g = 0; g < groups.size(); ++g) groups[g].options.lr(lrs[g]);
-  states = std::move(loaded);
+  reject_unknown(state, [&](const std::string& name) { return known.count(name) > 0; }, owner.c_str());
+  for (size_t g = 0; g < this->groups_.size(); ++g) this->groups_[g].options.lr(lrs[g]);
+  this->states_ = std::move(loaded);
 }
-
-template <class Group>
-std::vector<double> group_lrs(const std::vector<Group>& groups) {
-  std::vector<double> lrs;
-  for (auto& group : groups) lrs.push_back(group.options.lr());
-  return lrs;
-}
-}  // namespace
 
 void AdamOptions::validate(const AdamOptions& options) { validate_adam(options, "Adam"); }
 void AdamWOptions::validate(const AdamWOptions& options) { validate_adam(options, "AdamW"); }
 
-void Adam::step() { adam_step<AdamOptions>(groups_, states_, false); }
-void AdamW::step() { adam_step<AdamWOptions>(groups_, states_, true); }
-StateDict Adam::state_dict() const { return adam_state_dict(states_, group_lrs(groups_)); }
-StateDict AdamW::state_dict() const { return adam_state_dict(states_, group_lrs(groups_)); }
-void Adam::load_state_dict(const StateDict& state) { adam_load_state_dict(state, groups_, states_); }
-void AdamW::load_state_dict(const StateDict& state) { adam_load_state_dict(state, groups_, states_); }
+template class AdamBase<AdamOptions>;
+template class AdamBase<AdamWOptions>;
 
 }  // namespace optim
 }  // namespace xgrad

@@ -2,6 +2,7 @@
 // like PyTorch's sequence of float ops: hyperparameters are cast to the parameter's dtype.
 #include "xgrad/optim/sgd.hpp"
 
+#include <cmath>
 #include <set>
 
 #include "state.hpp"
@@ -11,23 +12,30 @@ namespace xgrad {
 namespace optim {
 
 void SGDOptions::validate(const SGDOptions& o) {
-  if (!(o.lr() >= 0)) throw std::invalid_argument("SGD: invalid learning rate " + std::to_string(o.lr()));
-  if (!(o.momentum() >= 0)) throw std::invalid_argument("SGD: invalid momentum " + std::to_string(o.momentum()));
-  if (!(o.weight_decay() >= 0)) throw std::invalid_argument("SGD: invalid weight_decay " + std::to_string(o.weight_decay()));
+  auto bad = [](const char* what, double value, const char* range) {
+    throw std::invalid_argument(std::string("SGD: invalid ") + what + " " + number_string(value) + " (must be " +
+                                range + ")");
+  };
+  detail::check_lr("SGD", o.lr());
+  if (!(std::isfinite(o.momentum()) && o.momentum() >= 0)) bad("momentum value", o.momentum(), "a finite number >= 0");
+  if (!(o.dampening() >= 0 && o.dampening() <= 1)) bad("dampening value", o.dampening(), "in [0, 1]");
+  if (!(std::isfinite(o.weight_decay()) && o.weight_decay() >= 0))
+    bad("weight_decay value", o.weight_decay(), "a finite number >= 0");
   if (o.nesterov() && (o.momentum() <= 0 || o.dampening() != 0))
     throw std::invalid_argument("SGD: Nesterov momentum requires a momentum and zero dampening");
 }
 
 void SGD::step() {
+  check_step();  // everything that can fail, before any parameter changes
   NoGradGuard no_grad;
-  for (size_t g = 0; g < groups_.size(); ++g) {
-    const SGDOptions& o = groups_[g].options;
-    SGDOptions::validate(o);  // options may have been changed through param_groups()
-    for (size_t i = 0; i < groups_[g].params.size(); ++i) {
-      Tensor& p = groups_[g].params[i];
+  for (const ParamGroup& group : groups_) {
+    const SGDOptions& o = group.options;
+    for (const Tensor& p : group.params) {
       Tensor grad = p.grad();
       if (!grad.defined()) continue;
-      SGDState& state = states_[g][i];
+      // A gradient sharing the parameter's storage (p.grad = p.detach()) is read as it was before the step.
+      if (grad.impl()->storage.get() == p.impl()->storage.get()) grad = grad.detach().clone();
+      SGDState& state = state_of(p);
       bool first = false;
       if (o.momentum() != 0 && !state.momentum_buffer.defined()) {
         state.momentum_buffer = zeros_like(p);
@@ -59,32 +67,33 @@ StateDict SGD::state_dict() const {
   size_t index = 0;
   for (size_t g = 0; g < groups_.size(); ++g) {
     state.emplace_back(group_key(g), scalar_tensor(groups_[g].options.lr(), dtype(kFloat64)));
-    for (size_t i = 0; i < groups_[g].params.size(); ++i, ++index)
-      if (states_[g][i].momentum_buffer.defined())
-        state.emplace_back(state_key(index, "momentum_buffer"), states_[g][i].momentum_buffer.clone());
+    for (const Tensor& p : groups_[g].params) {
+      const SGDState* s = find_state(p);
+      if (s && s->momentum_buffer.defined()) state.emplace_back(state_key(index, "momentum_buffer"), s->momentum_buffer.clone());
+      ++index;
+    }
   }
   return state;
 }
 
 void SGD::load_state_dict(const StateDict& state) {
   std::set<std::string> known;
-  std::vector<std::vector<Tensor>> buffers(groups_.size());
   std::vector<double> lrs;
+  std::unordered_map<const TensorImpl*, Entry> loaded;
   size_t index = 0;
   for (size_t g = 0; g < groups_.size(); ++g) {
     known.insert(group_key(g));
-    lrs.push_back(expect_entry(state, group_key(g), scalar_tensor(0, dtype(kFloat64))).item());
-    for (size_t i = 0; i < groups_[g].params.size(); ++i, ++index) {
-      std::string key = state_key(index, "momentum_buffer");
+    lrs.push_back(expect_number(state, group_key(g), "SGD state"));
+    detail::check_lr("SGD state", lrs.back());
+    for (const Tensor& p : groups_[g].params) {
+      std::string key = state_key(index++, "momentum_buffer");
       known.insert(key);
-      buffers[g].push_back(find_entry(state, key) ? expect_entry(state, key, groups_[g].params[i]).clone() : Tensor());
+      if (find_entry(state, key)) loaded[p.impl()] = Entry{p, SGDState{expect_entry(state, key, p, "SGD state").detach().clone()}};
     }
   }
-  reject_unknown(state, [&](const std::string& name) { return known.count(name) > 0; });
-  for (size_t g = 0; g < groups_.size(); ++g) {
-    groups_[g].options.lr(lrs[g]);
-    for (size_t i = 0; i < buffers[g].size(); ++i) states_[g][i].momentum_buffer = buffers[g][i];
-  }
+  reject_unknown(state, [&](const std::string& name) { return known.count(name) > 0; }, "SGD state");
+  for (size_t g = 0; g < groups_.size(); ++g) groups_[g].options.lr(lrs[g]);
+  states_ = std::move(loaded);
 }
 
 }  // namespace optim

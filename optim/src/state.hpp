@@ -1,5 +1,6 @@
-// Private: naming and validating optimizer state for state_dict()/load_state_dict().
+// Private: naming and validating optimizer and scheduler state for state_dict()/load_state_dict().
 #pragma once
+#include <cstdint>
 #include <functional>
 #include <string>
 
@@ -14,11 +15,22 @@ inline std::string state_key(size_t index, const char* field) {
 }
 inline std::string group_key(size_t group) { return "group." + std::to_string(group) + ".lr"; }
 
+// A double as a message shows it: "0.001", "1e-08", "nan", "1e+300".
+std::string number_string(double value);
+
 const Tensor* find_entry(const StateDict& state, const std::string& name);
-// Looks up `name`; throws std::invalid_argument when it is missing or its shape/dtype differ from `like`.
-const Tensor& expect_entry(const StateDict& state, const std::string& name, const Tensor& like);
-// Throws when `state` has a name that `known` does not accept.
-void reject_unknown(const StateDict& state, const std::function<bool(const std::string&)>& known);
+// Looks up `name`; throws std::invalid_argument (starting with `owner`) when it is missing or its shape or
+// dtype differ from `like`.
+const Tensor& expect_entry(const StateDict& state, const std::string& name, const Tensor& like,
+                           const char* owner = "optimizer state");
+// The one number of a float64 scalar entry `name`; throws when it is missing or not a scalar.
+double expect_number(const StateDict& state, const std::string& name, const char* owner);
+// A loaded double as an integer in [min, max]: throws std::invalid_argument naming `what` for NaN, an
+// infinity, a fraction or a value out of range, instead of the undefined float-to-integer cast.
+int64_t checked_integer(double value, int64_t min, int64_t max, const std::string& what);
+// Throws when `state` has a name that `known` does not accept, or a name twice.
+void reject_unknown(const StateDict& state, const std::function<bool(const std::string&)>& known,
+                    const char* owner = "optimizer state");
 
 }  // namespace optim
 }  // namespace xgrad

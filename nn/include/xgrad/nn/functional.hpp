@@ -14,13 +14,14 @@ Tensor linear(const Tensor& input, const Tensor& weight, const Tensor& bias = Te
 inline Tensor relu(const Tensor& x) { return xgrad::relu(x); }
 inline Tensor tanh(const Tensor& x) { return xgrad::tanh(x); }
 inline Tensor sigmoid(const Tensor& x) { return xgrad::sigmoid(x); }
-Tensor leaky_relu(const Tensor& x, double negative_slope = 0.01);
+Tensor leaky_relu(const Tensor& x, double negative_slope = 0.01);  // negative_slope finite
 // PyTorch's default (exact) GELU: x * Phi(x) = 0.5 x (1 + erf(x / sqrt(2))).
 Tensor gelu(const Tensor& x);
 inline Tensor softmax(const Tensor& x, int64_t dim) { return xgrad::softmax(x, dim); }
 
 // Losses: input and target shapes must match exactly (no silent (N,1) vs (N) broadcast); the mean is
-// over all elements.
+// over all elements. As in PyTorch, the Mean of empty tensors is NaN and their Sum 0. huber_loss needs
+// delta > 0 (infinity gives half the squared error).
 Tensor mse_loss(const Tensor& input, const Tensor& target, Reduction reduction = Reduction::Mean);
 Tensor l1_loss(const Tensor& input, const Tensor& target, Reduction reduction = Reduction::Mean);
 Tensor huber_loss(const Tensor& input, const Tensor& target, Reduction reduction = Reduction::Mean, double delta = 1.0);

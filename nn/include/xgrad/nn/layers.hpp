@@ -12,6 +12,8 @@ namespace xgrad {
 namespace nn {
 
 // y = x W^T + b. weight [out, in] and bias [out] ~ U(-1/sqrt(in), 1/sqrt(in)), as PyTorch initializes them.
+// Either size may be 0 (an empty weight; with in = 0 the output is the bias, initialized to 0); a negative
+// size throws std::invalid_argument.
 class Linear : public Module {
  public:
   Linear(int64_t in_features, int64_t out_features, bool bias = true);
@@ -39,9 +41,10 @@ class Sigmoid : public Module {
   Tensor forward(const Tensor& input) override { return sigmoid(input); }
   std::string name() const override { return "Sigmoid"; }
 };
+// negative_slope must be finite (std::invalid_argument).
 class LeakyReLU : public Module {
  public:
-  explicit LeakyReLU(double negative_slope = 0.01) : negative_slope(negative_slope) {}
+  explicit LeakyReLU(double negative_slope = 0.01);
   Tensor forward(const Tensor& input) override { return functional::leaky_relu(input, negative_slope); }
   std::string name() const override { return "LeakyReLU"; }
   double negative_slope;
@@ -59,7 +62,9 @@ class Softmax : public Module {
   int64_t dim;
 };
 
-// Runs its children in order; they are named "0", "1", ... Accepts modules by value or as shared_ptr.
+// Runs its children in order; they are named "0", "1", ... Accepts modules by value (a copy, which shares the
+// original's parameter tensors) or as shared_ptr (not null). The same layer twice is shared: its parameters
+// are listed once by parameters().
 class Sequential : public Module {
  public:
   Sequential() = default;

@@ -1,5 +1,8 @@
 // xgrad::nn::Module: the base of every model. Parameters and children are registered by name in their
 // constructor; named_parameters() walks them in registration order with dotted names ("0.weight").
+// A module or parameter may be shared (Sequential s(layer, layer)): parameters() and named_parameters()
+// list each tensor once, under the first name met, as PyTorch does, so an optimizer steps it once;
+// state_dict() keeps every name.
 #pragma once
 
 #include <memory>
@@ -21,6 +24,7 @@ class Module {
   Module() = default;
   virtual ~Module() = default;
 
+  // Each parameter tensor once (first name wins); undefined (optional) parameters are left out.
   std::vector<Tensor> parameters(bool recurse = true) const;
   StateDict named_parameters(bool recurse = true) const;
   std::vector<std::shared_ptr<Module>> children() const;
@@ -32,9 +36,11 @@ class Module {
   void eval() { train(false); }
   bool is_training() const { return training_; }
 
-  // In-memory state: every parameter by dotted name (copies share data with the model).
+  // In-memory state: every parameter by dotted name, a shared one under each of its names (copies share
+  // data with the model).
   StateDict state_dict() const;
-  // Validates every name, shape and dtype before copying anything: on error the model is unchanged.
+  // Validates every name (none missing, unexpected or repeated), shape and dtype before copying anything:
+  // on error (std::invalid_argument) the model is unchanged.
   void load_state_dict(const StateDict& state);
 
   // Single-input modules override this; Sequential calls it.
@@ -43,15 +49,20 @@ class Module {
   virtual std::string name() const { return "Module"; }
 
  protected:
+  // Names are non-empty, without '.', and unique among this module's parameters and children (else
+  // std::invalid_argument). A parameter must be a leaf tensor (or undefined, for an optional one).
   Tensor register_parameter(std::string name, Tensor tensor, bool requires_grad = true);
+  // The module must be non-null and must not contain this module (a cycle would recurse forever).
   template <class M>
   std::shared_ptr<M> register_module(std::string name, std::shared_ptr<M> module) {
-    add_child(std::move(name), module);
+    add_child(std::move(name), module, "register_module");
     return module;
   }
+  void add_child(std::string name, std::shared_ptr<Module> module, const char* op);
 
  private:
-  void add_child(std::string name, std::shared_ptr<Module> module);
+  bool contains(const Module* module) const;  // this module or one below it
+  void collect(const std::string& prefix, bool recurse, StateDict& out, std::vector<const void*>* seen) const;
   std::vector<std::pair<std::string, Tensor>> parameters_;
   std::vector<std::pair<std::string, std::shared_ptr<Module>>> children_;
   bool training_ = true;

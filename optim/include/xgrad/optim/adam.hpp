@@ -10,6 +10,8 @@ using Betas = std::pair<double, double>;
 
 // torch.optim.Adam: coupled L2 decay (g += wd p), bias-corrected moments, eps added after the
 // bias-corrected square root; AMSGrad keeps the running max of the raw second moment.
+// validate() refuses (std::invalid_argument naming the option) a learning rate, eps or weight decay that is
+// negative or not finite, and betas outside [0, 1).
 struct AdamOptions {
   explicit AdamOptions(double lr = 1e-3) : lr_(lr) {}
   static void validate(const AdamOptions& options);
@@ -40,20 +42,32 @@ struct AdamState {
   Tensor max_exp_avg_sq;  // AMSGrad only
 };
 
-class Adam : public OptimizerWith<AdamOptions, AdamState> {
+// The shared implementation of Adam and AdamW (AdamWOptions selects the decoupled weight decay).
+template <class Options>
+class AdamBase : public OptimizerWith<Options, AdamState> {
  public:
-  Adam(std::vector<Tensor> params, AdamOptions options = AdamOptions()) : OptimizerWith(std::move(params), options) {}
   void step() override;
   StateDict state_dict() const override;
+  // Besides names, shapes and dtypes, checks each step count (an integer >= 1) and that exp_avg_sq and
+  // max_exp_avg_sq hold no negative or NaN value.
   void load_state_dict(const StateDict& state) override;
+
+ protected:
+  using OptimizerWith<Options, AdamState>::OptimizerWith;
+};
+extern template class AdamBase<AdamOptions>;
+extern template class AdamBase<AdamWOptions>;
+
+// Throws std::invalid_argument for an empty parameter list, a parameter listed twice, or invalid options.
+class Adam : public AdamBase<AdamOptions> {
+ public:
+  Adam(std::vector<Tensor> params, AdamOptions options = AdamOptions()) : AdamBase("Adam", std::move(params), options) {}
 };
 
-class AdamW : public OptimizerWith<AdamWOptions, AdamState> {
+class AdamW : public AdamBase<AdamWOptions> {
  public:
-  AdamW(std::vector<Tensor> params, AdamWOptions options = AdamWOptions()) : OptimizerWith(std::move(params), options) {}
-  void step() override;
-  StateDict state_dict() const override;
-  void load_state_dict(const StateDict& state) override;
+  AdamW(std::vector<Tensor> params, AdamWOptions options = AdamWOptions())
+      : AdamBase("AdamW", std::move(params), options) {}
 };
 
 }  // namespace optim

@@ -4,6 +4,8 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "xgrad/nn/module.hpp"
@@ -30,21 +32,37 @@ namespace optim {
 class Optimizer {
  public:
   virtual ~Optimizer() = default;
-  // Updates every parameter that has a gradient; parameters whose grad is undefined are skipped.
+  // Updates every parameter that has a gradient; parameters whose grad is undefined are skipped. Every
+  // group's options, parameters and gradients (shape and dtype) are checked before any parameter changes:
+  // a step that throws std::invalid_argument leaves the parameters and the optimizer state as they were.
   virtual void step() = 0;
   // set_to_none = true (PyTorch 2.x default) drops the gradients; false zeroes them in place.
   void zero_grad(bool set_to_none = true);
   virtual size_t num_param_groups() const = 0;
   virtual std::vector<Tensor>& group_params(size_t group) = 0;
   virtual double group_lr(size_t group) const = 0;
+  // Throws std::invalid_argument for an lr the optimizer refuses (negative, NaN, infinite).
   virtual void set_group_lr(size_t group, double lr) = 0;
   double lr() const { return group_lr(0); }
-  void set_lr(double lr);  // every group
+  void set_lr(double lr);  // every group; checked first, so a refused lr changes no group
+  // "SGD", "Adam", ...: the name error messages start with.
+  virtual const char* name() const = 0;
   // Per-parameter state (momentum buffers, moments, step counts) and each group's lr, by name.
   virtual StateDict state_dict() const = 0;
-  // Validates the whole state first; on error nothing changes.
+  // Validates the whole state first (names, shapes, dtypes, ranges); on error nothing changes.
   virtual void load_state_dict(const StateDict& state) = 0;
 };
+
+namespace detail {
+// Throws std::invalid_argument "<optimizer>: invalid learning rate <lr>" unless lr is finite and >= 0.
+void check_lr(const char* optimizer, double lr);
+// Throws std::invalid_argument unless every parameter is a defined leaf and none appears twice, in one
+// group or across groups (PyTorch: "some parameters appear in more than one parameter group").
+void check_parameters(const char* optimizer, const std::vector<const std::vector<Tensor>*>& groups);
+// Throws std::invalid_argument naming the optimizer when a stored gradient's shape or dtype differs from
+// its parameter's (anything can be assigned through mutable_grad()).
+void check_gradients(const char* optimizer, const std::vector<const std::vector<Tensor>*>& groups);
+}  // namespace detail
 
 // Shared machinery: groups of parameters with their own options, and per-parameter state.
 template <class Options, class State>
@@ -55,25 +73,68 @@ class OptimizerWith : public Optimizer {
     Options options;
   };
 
+  // Mutable as in PyTorch (options may be changed between steps); step() re-checks the groups.
   std::vector<ParamGroup>& param_groups() { return groups_; }
   const std::vector<ParamGroup>& param_groups() const { return groups_; }
+  // Throws std::invalid_argument for invalid options, an undefined or non-leaf tensor, or a parameter that
+  // is already in this optimizer or listed twice (an empty list is allowed here, as in PyTorch).
   void add_param_group(std::vector<Tensor> params, Options options) {
     Options::validate(options);
-    for (const Tensor& p : params)
-      if (!p.defined() || !p.is_leaf())
-        throw std::invalid_argument("optimizer: parameters must be defined leaf tensors");
+    std::vector<const std::vector<Tensor>*> all = group_lists();
+    all.push_back(&params);
+    detail::check_parameters(name_, all);
     groups_.push_back({std::move(params), options});
-    states_.emplace_back(groups_.back().params.size());
   }
   size_t num_param_groups() const override { return groups_.size(); }
   std::vector<Tensor>& group_params(size_t group) override { return groups_.at(group).params; }
   double group_lr(size_t group) const override { return groups_.at(group).options.lr(); }
-  void set_group_lr(size_t group, double lr) override { groups_.at(group).options.lr(lr); }
+  void set_group_lr(size_t group, double lr) override {
+    detail::check_lr(name_, lr);
+    groups_.at(group).options.lr(lr);
+  }
+  const char* name() const override { return name_; }
 
  protected:
-  OptimizerWith(std::vector<Tensor> params, Options options) { add_param_group(std::move(params), options); }
+  OptimizerWith(const char* name, std::vector<Tensor> params, Options options) : name_(name) {
+    if (params.empty()) throw std::invalid_argument(std::string(name) + ": optimizer got an empty parameter list");
+    add_param_group(std::move(params), options);
+  }
+
+  // Everything step() must know before it changes anything: the options of every group (they may have been
+  // edited through param_groups()), the parameters, and each gradient's shape and dtype.
+  void check_step() const {
+    for (const ParamGroup& group : groups_) Options::validate(group.options);
+    std::vector<const std::vector<Tensor>*> all = group_lists();
+    detail::check_parameters(name_, all);
+    detail::check_gradients(name_, all);
+  }
+
+  // The state of `param`, created empty on first use. Keyed by the parameter itself (as PyTorch's
+  // optimizer.state), so editing param_groups() never pairs a parameter with another one's state; the
+  // entry holds the parameter, so its address cannot be reused while the entry exists.
+  State& state_of(const Tensor& param) {
+    Entry& entry = states_[param.impl()];
+    if (!entry.param.defined()) entry.param = param;
+    return entry.state;
+  }
+  const State* find_state(const Tensor& param) const {
+    auto found = states_.find(param.impl());
+    return found == states_.end() ? nullptr : &found->second.state;
+  }
+
+  std::vector<const std::vector<Tensor>*> group_lists() const {
+    std::vector<const std::vector<Tensor>*> all;
+    for (const ParamGroup& group : groups_) all.push_back(&group.params);
+    return all;
+  }
+
+  struct Entry {
+    Tensor param;
+    State state;
+  };
+  const char* name_;
   std::vector<ParamGroup> groups_;
-  std::vector<std::vector<State>> states_;  // [group][param]
+  std::unordered_map<const TensorImpl*, Entry> states_;
 };
 
 }  // namespace optim
