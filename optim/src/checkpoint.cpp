@@ -25,12 +25,14 @@ void add_prefixed(StateDict& into, const std::string& prefix, const StateDict& p
 
 // Stand-ins for the optimizer's entries, from their headers alone: single numbers (lr, step counts) are
 // read, which costs a few bytes; anything larger must have the shape and dtype of one of the optimizer's
-// parameters, whose data it borrows. Loading these lets the optimizer check every name and shape itself
-// before any array data is inflated.
+// parameters, and stands in as zeros of that shape (one tensor per shape; zero is a valid value for every
+// per-parameter state: moments, momentum buffers). Loading these lets the optimizer check every name and
+// shape itself before any array data is inflated.
 StateDict optimizer_stand_ins(CheckpointReader& reader, Optimizer& optimizer) {
   std::map<std::pair<Shape, Dtype>, Tensor> like;
   for (size_t g = 0; g < optimizer.num_param_groups(); ++g)
-    for (const Tensor& p : optimizer.group_params(g)) like.emplace(std::make_pair(p.shape(), p.dtype()), p.detach());
+    for (const Tensor& p : optimizer.group_params(g))
+      if (!like.count({p.shape(), p.dtype()})) like.emplace(std::make_pair(p.shape(), p.dtype()), zeros(p.shape(), dtype(p.dtype())));
   StateDict stand_ins;
   for (size_t i = 0; i < reader.entries().size(); ++i) {
     const EntryHeader& entry = reader.entries()[i];
