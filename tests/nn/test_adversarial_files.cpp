@@ -613,7 +613,7 @@ TEST_CASE("concurrent saves to one path both succeed; readers always see one who
   xg::save(a, path);
   std::atomic<int> writers_done{0}, save_errors{0}, torn_reads{0}, reads{0};
   auto writer = [&](const xg::StateDict& state) {
-    for (int i = 0; i < 20; ++i) {
+    for (int i = 0; i < 60; ++i) {
       try {
         xg::save(state, path);
       } catch (const std::exception&) {
