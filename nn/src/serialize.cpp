@@ -60,13 +60,8 @@ class TemporaryFile {
         ::close(fd);
         return;
       }
-      if (errno != EEXIST) {
-        int error = errno;
-        path_.clear();
-        checkpoint_error(target, "cannot create a temporary file beside it: " + system_message(error));
-      }
+      if (errno != EEXIST) checkpoint_error(target, "cannot create a temporary file beside it: " + system_message(errno));
     }
-    path_.clear();
     checkpoint_error(target, "cannot create a temporary file beside it: every name tried is taken");
   }
   ~TemporaryFile() {
