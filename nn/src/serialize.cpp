@@ -60,13 +60,8 @@ class TemporaryFile {
         ::close(fd);
         return;
       }
-      if (errno != EEXIST) {
-        int error = errno;
-        path_.clear();
-        checkpoint_error(target, "cannot create a temporary file beside it: " + system_message(error));
-      }
+      if (errno != EEXIST) checkpoint_error(target, "cannot create a temporary file beside it: " + system_message(errno));
     }
-    path_.clear();
     checkpoint_error(target, "cannot create a temporary file beside it: every name tried is taken");
   }
   ~TemporaryFile() {
@@ -266,9 +261,22 @@ void CheckpointReader::fail(const std::string& what) const { checkpoint_error(pa
 
 CheckpointReader::CheckpointReader(const std::string& path) : path_(path), archive_(std::make_unique<Archive>()) {
   if (is_directory(path)) fail("is a directory, not an .npz archive");
-  int error = 0;
-  archive_->zip.reset(zip_open(path.c_str(), ZIP_RDONLY | ZIP_CHECKCONS, &error));
-  if (!archive_->zip) fail("cannot open as an .npz archive: " + zip_error_message(error));
+  // One open file for the whole read: zip_open(path) would stat and open the name separately, and a
+  // concurrent save renaming a new file into place between the two made a good archive look corrupted.
+  FILE* file = std::fopen(path.c_str(), "rb");
+  if (!file) fail("cannot open the file: " + system_message(errno));
+  zip_error_t error;
+  zip_error_init(&error);
+  zip_source_t* source = zip_source_filep_create(file, 0, -1, &error);  // owns `file` from here
+  if (!source) std::fclose(file);
+  else archive_->zip.reset(zip_open_from_source(source, ZIP_RDONLY | ZIP_CHECKCONS, &error));
+  if (source && !archive_->zip) zip_source_free(source);
+  if (!archive_->zip) {
+    std::string reason = zip_error_code_zip(&error) == ZIP_ER_EXISTS ? "two entries have the same name"
+                                                                       : zip_error_strerror(&error);
+    zip_error_fini(&error);
+    fail("cannot open as an .npz archive: " + reason);
+  }
   zip_t* zip = archive_->zip.get();
   std::set<std::string> names;
   zip_int64_t count = zip_get_num_entries(zip, 0);
@@ -391,8 +399,9 @@ StateDict CheckpointReader::read_all() {
 void save(const StateDict& state, const std::string& path) {
   std::set<std::string> names;
   for (auto& [name, tensor] : state) {
-    if (name.empty() || name.find('\0') != std::string::npos)
-      checkpoint_error(path, "entry name '" + name + "' is empty or contains a NUL byte");
+    if (name.empty()) checkpoint_error(path, "an entry name is empty");
+    size_t nul = name.find('\0');  // cut there: the name would be cut there in the archive and in messages
+    if (nul != std::string::npos) checkpoint_error(path, "entry name '" + name.substr(0, nul) + "...' contains a NUL byte");
     if (!names.insert(name).second) checkpoint_error(path, "entry '" + name + "' appears twice");
     if (!tensor.defined()) checkpoint_error(path, "entry '" + name + "' is undefined");
   }
