@@ -697,3 +697,21 @@ TEST_CASE("optimizer state: load into a fresh optimizer, then continue identical
     CHECK(snapshot(copy.optimizer->state_dict()) == snapshot(partial));
   }
 }
+
+TEST_CASE("a scheduler whose optimizer lost param groups (erased through param_groups()) refuses to step") {
+  xg::Tensor a = xg::zeros({1}, xg::requires_grad()), b = xg::zeros({1}, xg::requires_grad());
+  optim::SGD sgd({a}, optim::SGDOptions(1.0));
+  sgd.add_param_group({b}, optim::SGDOptions(0.5));
+  optim::LambdaLR schedule(sgd, [](int64_t t) { return 1.0 / (1 + t); });
+  sgd.param_groups().pop_back();
+  CHECK_THROWS_WITH_AS(schedule.step(), doctest::Contains("LambdaLR.step: the optimizer has 1 param groups, fewer than the 2"),
+                       std::invalid_argument);
+  CHECK(schedule.last_epoch() == 0);
+  CHECK(sgd.lr() == 1.0);
+  // The optimizer itself copes: its state follows the remaining parameters.
+  a.mutable_grad() = xg::ones({1});
+  b.mutable_grad() = xg::ones({1});
+  sgd.step();
+  check_values(a, {-1});
+  check_values(b, {0});
+}
