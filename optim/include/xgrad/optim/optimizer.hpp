@@ -33,7 +33,8 @@ class Optimizer {
   virtual ~Optimizer() = default;
   // Updates every parameter that has a gradient; parameters whose grad is undefined are skipped. Every
   // group's options, parameters and gradients (shape and dtype) are checked before any parameter changes:
-  // a step that throws std::invalid_argument leaves the parameters and the optimizer state as they were.
+  // a step that throws (std::invalid_argument; std::overflow_error for a step count at INT64_MAX) leaves
+  // the parameters and the optimizer state as they were.
   virtual void step() = 0;
   // set_to_none = true (PyTorch 2.x default) drops the gradients; false zeroes them in place.
   void zero_grad(bool set_to_none = true);
@@ -45,7 +46,7 @@ class Optimizer {
   double lr() const { return group_lr(0); }
   void set_lr(double lr);  // every group; checked first, so a refused lr changes no group
   // "SGD", "Adam", ...: the name error messages start with.
-  virtual const char* name() const = 0;
+  virtual const char* name() const { return "Optimizer"; }
   // Per-parameter state (momentum buffers, moments, step counts) and each group's lr, by name.
   virtual StateDict state_dict() const = 0;
   // Validates the whole state first (names, shapes, dtypes, ranges); on error nothing changes.
