@@ -75,16 +75,16 @@ void adam_kernel(const AdamBuffers<T>& b, const AdamConstants& c, bool maximize)
   }
 }
 
-// exp_avg_sq and max_exp_avg_sq are running means of squares: a negative or NaN entry would reach sqrt.
-// `what` is the start of the message, "Adam state: 'state.0.exp_avg_sq".
+// exp_avg_sq and max_exp_avg_sq are running means of squares: training never makes them negative (a
+// negative entry would reach sqrt), while NaN and infinity are what a diverged run legitimately saves, and
+// must load back. `what` is the start of the message, "Adam state: 'state.0.exp_avg_sq".
 void check_non_negative(const Tensor& t, const std::string& what) {
   XG_DISPATCH(t.dtype(), {
     const T* data = t.impl()->data<T>();
     for (int64_t k = 0, n = t.numel(); k < n; ++k)
-      if (!(data[k] >= 0))
-        throw std::invalid_argument(what + "' has the value " +
-                                    number_string(static_cast<double>(data[k])) + " at " + std::to_string(k) +
-                                    " (must be >= 0)");
+      if (data[k] < 0)
+        throw std::invalid_argument(what + "' has the value " + number_string(static_cast<double>(data[k])) + " at " +
+                                    std::to_string(k) + " (must be >= 0)");
   });
 }
 }  // namespace
