@@ -1,6 +1,7 @@
 #include "xgrad/nn/module.hpp"
 
 #include <algorithm>
+#include <functional>
 #include <stdexcept>
 
 #include "ops_internal.hpp"
@@ -53,25 +54,35 @@ void Module::add_child(std::string name, std::shared_ptr<Module> module, const c
   children_.emplace_back(std::move(name), std::move(module));
 }
 
-// Depth first, own parameters before children's (PyTorch's order). With `seen`, a tensor met before is
-// skipped, so a shared parameter is listed once under its first name.
-void Module::collect(const std::string& prefix, bool recurse, StateDict& out, std::vector<const void*>* seen) const {
-  for (auto& [name, tensor] : parameters_) {
-    if (!tensor.defined()) continue;
-    if (seen) {
-      if (std::find(seen->begin(), seen->end(), tensor.impl()) != seen->end()) continue;
-      seen->push_back(tensor.impl());
-    }
-    out.emplace_back(prefix + name, tensor);
-  }
+// Depth first, own parameters before children's (PyTorch's order).
+void Module::collect(const std::string& prefix, bool recurse, StateDict& out) const {
+  for (auto& [name, tensor] : parameters_)
+    if (tensor.defined()) out.emplace_back(prefix + name, tensor);
   if (recurse)
-    for (auto& [child_name, child] : children_) child->collect(prefix + child_name + ".", true, out, seen);
+    for (auto& [child_name, child] : children_) child->collect(prefix + child_name + ".", true, out);
 }
 
 StateDict Module::named_parameters(bool recurse) const {
+  StateDict all;
+  collect("", recurse, all);
+  // A tensor met before is left out, so a shared parameter is listed once under its first name. Sorting
+  // the identities finds repeats in O(n log n) (clip_grad_norm_(model.parameters()) runs every step).
+  std::vector<std::pair<const TensorImpl*, size_t>> order;
+  for (size_t i = 0; i < all.size(); ++i) order.emplace_back(all[i].second.impl(), i);
+  std::sort(order.begin(), order.end(), [](const auto& a, const auto& b) {
+    return std::less<const TensorImpl*>()(a.first, b.first) || (a.first == b.first && a.second < b.second);
+  });
+  std::vector<bool> repeat(all.size(), false);
+  bool any = false;
+  for (size_t k = 1; k < order.size(); ++k)
+    if (order[k].first == order[k - 1].first) {
+      repeat[order[k].second] = true;  // the sort puts the first occurrence before its repeats
+      any = true;
+    }
+  if (!any) return all;
   StateDict out;
-  std::vector<const void*> seen;
-  collect("", recurse, out, &seen);
+  for (size_t i = 0; i < all.size(); ++i)
+    if (!repeat[i]) out.push_back(std::move(all[i]));
   return out;
 }
 
@@ -88,7 +99,9 @@ std::vector<std::shared_ptr<Module>> Module::children() const {
 }
 
 void Module::zero_grad(bool set_to_none) {
-  for (Tensor& parameter : parameters()) clear_grad(parameter, set_to_none);
+  StateDict all;  // a shared parameter twice does no harm here
+  collect("", true, all);
+  for (auto& entry : all) clear_grad(entry.second, set_to_none);
 }
 
 void Module::train(bool on) {
@@ -98,7 +111,7 @@ void Module::train(bool on) {
 
 StateDict Module::state_dict() const {
   StateDict out;
-  collect("", true, out, nullptr);
+  collect("", true, out);
   return out;
 }
 

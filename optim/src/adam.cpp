@@ -75,16 +75,16 @@ void adam_kernel(const AdamBuffers<T>& b, const AdamConstants& c, bool maximize)
   }
 }
 
-// exp_avg_sq and max_exp_avg_sq are running means of squares: a negative or NaN entry would reach sqrt.
-// `what` is the start of the message, "Adam state: 'state.0.exp_avg_sq".
+// exp_avg_sq and max_exp_avg_sq are running means of squares: training never makes them negative (a
+// negative entry would reach sqrt), while NaN and infinity are what a diverged run legitimately saves, and
+// must load back. `what` is the start of the message, "Adam state: 'state.0.exp_avg_sq".
 void check_non_negative(const Tensor& t, const std::string& what) {
   XG_DISPATCH(t.dtype(), {
     const T* data = t.impl()->data<T>();
     for (int64_t k = 0, n = t.numel(); k < n; ++k)
-      if (!(data[k] >= 0))
-        throw std::invalid_argument(what + "' has the value " +
-                                    number_string(static_cast<double>(data[k])) + " at " + std::to_string(k) +
-                                    " (must be >= 0)");
+      if (data[k] < 0)
+        throw std::invalid_argument(what + "' has the value " + number_string(static_cast<double>(data[k])) + " at " +
+                                    std::to_string(k) + " (must be >= 0)");
   });
 }
 }  // namespace
@@ -92,24 +92,25 @@ void check_non_negative(const Tensor& t, const std::string& what) {
 template <class Options>
 void AdamBase<Options>::step() {
   constexpr bool decoupled = std::is_same<Options, AdamWOptions>::value;
-  this->check_step();  // options, parameters and gradients, before anything changes
+  this->prepare_step();  // options, parameters and gradients, before anything changes
+  auto& groups = this->groups_;
+  auto& states = this->states_;
   // The step count is the last thing that could fail; checked for every parameter before any changes.
-  for (auto& group : this->groups_)
-    for (const Tensor& p : group.params) {
-      const AdamState* state = this->find_state(p);
-      if (p.grad().defined() && state && state->step == std::numeric_limits<int64_t>::max())
-        throw std::overflow_error(std::string(this->name_) + ".step: the step count would pass INT64_MAX");
-    }
+  for (size_t g = 0; g < groups.size(); ++g)
+    for (size_t i = 0; i < groups[g].params.size(); ++i)
+      if (states[g][i].state.step == std::numeric_limits<int64_t>::max() && groups[g].params[i].grad().defined())
+        throw std::overflow_error(this->step_op_ + ": the step count would pass INT64_MAX");
   NoGradGuard no_grad;
-  for (auto& group : this->groups_) {
-    const Options& o = group.options;
-    for (const Tensor& p : group.params) {
+  for (size_t g = 0; g < groups.size(); ++g) {
+    const Options& o = groups[g].options;
+    for (size_t i = 0; i < groups[g].params.size(); ++i) {
+      const Tensor& p = groups[g].params[i];
       Tensor grad = p.grad();
       if (!grad.defined()) continue;
       // A gradient sharing the parameter's storage (p.grad = p.detach()) is read as it was before the step
       // (the kernel's pointers are __restrict).
       if (grad.impl()->storage.get() == p.impl()->storage.get()) grad = grad.detach().clone();
-      AdamState& state = this->state_of(p);
+      AdamState& state = states[g][i].state;
       if (!state.exp_avg.defined()) {
         state.exp_avg = zeros_like(p);
         state.exp_avg_sq = zeros_like(p);
@@ -150,8 +151,8 @@ StateDict AdamBase<Options>::state_dict() const {
   size_t index = 0;
   for (size_t g = 0; g < this->groups_.size(); ++g) {
     state.emplace_back(group_key(g), scalar_tensor(this->groups_[g].options.lr(), dtype(kFloat64)));
-    for (const Tensor& p : this->groups_[g].params) {
-      const AdamState* s = this->find_state(p);
+    for (size_t i = 0; i < this->groups_[g].params.size(); ++i) {
+      const AdamState* s = this->find_state(g, i);
       if (s && s->exp_avg.defined()) {
         state.emplace_back(state_key(index, "step"), scalar_tensor(static_cast<double>(s->step), dtype(kFloat64)));
         state.emplace_back(state_key(index, "exp_avg"), s->exp_avg.clone());
@@ -169,7 +170,7 @@ void AdamBase<Options>::load_state_dict(const StateDict& state) {
   const std::string owner = std::string(this->name_) + " state";
   std::set<std::string> known;
   std::vector<double> lrs;
-  std::unordered_map<const TensorImpl*, typename AdamBase::Entry> loaded;
+  std::vector<std::vector<typename AdamBase::Entry>> loaded(this->groups_.size());
   auto copy = [](const Tensor& t) { return t.detach().clone(); };
   size_t index = 0;
   for (size_t g = 0; g < this->groups_.size(); ++g) {
@@ -178,8 +179,8 @@ void AdamBase<Options>::load_state_dict(const StateDict& state) {
     detail::check_lr(owner.c_str(), lrs.back());
     for (const Tensor& p : this->groups_[g].params) {
       for (const char* field : {"step", "exp_avg", "exp_avg_sq", "max_exp_avg_sq"}) known.insert(state_key(index, field));
+      AdamState s;
       if (find_entry(state, state_key(index, "step"))) {
-        AdamState s;
         s.step = checked_integer(expect_number(state, state_key(index, "step"), owner.c_str()), 1,
                                  std::numeric_limits<int64_t>::max(), owner + ": '" + state_key(index, "step") + "'");
         s.exp_avg = copy(expect_entry(state, state_key(index, "exp_avg"), p, owner.c_str()));
@@ -189,13 +190,13 @@ void AdamBase<Options>::load_state_dict(const StateDict& state) {
           s.max_exp_avg_sq = copy(expect_entry(state, state_key(index, "max_exp_avg_sq"), p, owner.c_str()));
           check_non_negative(s.max_exp_avg_sq, owner + ": '" + state_key(index, "max_exp_avg_sq"));
         }
-        loaded[p.impl()] = {p, s};
       } else {
         for (const char* field : {"exp_avg", "exp_avg_sq", "max_exp_avg_sq"})
           if (find_entry(state, state_key(index, field)))
             throw std::invalid_argument(owner + ": '" + state_key(index, field) + "' without '" +
                                         state_key(index, "step") + "'");
       }
+      loaded[g].push_back({p, s});
       ++index;
     }
   }

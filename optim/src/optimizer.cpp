@@ -56,11 +56,7 @@ void check_parameters(const char* optimizer, const std::vector<const std::vector
   }
 }
 
-void check_gradients(const char* optimizer, const std::vector<const std::vector<Tensor>*>& groups) {
-  std::string op = std::string(optimizer) + ".step";
-  for (const std::vector<Tensor>* params : groups)
-    for (const Tensor& p : *params) checked_grad(p, op.c_str());
-}
+void check_gradient(const Tensor& param, const char* op) { checked_grad(param, op); }
 
 }  // namespace detail
 }  // namespace optim

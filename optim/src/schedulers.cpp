@@ -37,6 +37,10 @@ void LRScheduler::step() {
   // Everything is computed and checked on copies; the scheduler and the optimizer change only at the end.
   if (last_epoch_ == std::numeric_limits<int64_t>::max())
     throw std::overflow_error(std::string(name()) + ".step: last_epoch would pass INT64_MAX");
+  if (base_lrs_.size() > optimizer_.num_param_groups())  // groups erased through param_groups()
+    throw std::invalid_argument(std::string(name()) + ".step: the optimizer has " +
+                                std::to_string(optimizer_.num_param_groups()) + " param groups, fewer than the " +
+                                std::to_string(base_lrs_.size()) + " this scheduler has seen");
   const int64_t epoch = last_epoch_ + 1;
   std::vector<double> base = base_lrs_;
   for (size_t g = base.size(); g < optimizer_.num_param_groups(); ++g) base.push_back(optimizer_.group_lr(g));

@@ -26,16 +26,17 @@ void SGDOptions::validate(const SGDOptions& o) {
 }
 
 void SGD::step() {
-  check_step();  // everything that can fail, before any parameter changes
+  prepare_step();  // everything that can fail, before any parameter changes
   NoGradGuard no_grad;
-  for (const ParamGroup& group : groups_) {
-    const SGDOptions& o = group.options;
-    for (const Tensor& p : group.params) {
+  for (size_t g = 0; g < groups_.size(); ++g) {
+    const SGDOptions& o = groups_[g].options;
+    for (size_t i = 0; i < groups_[g].params.size(); ++i) {
+      const Tensor& p = groups_[g].params[i];
       Tensor grad = p.grad();
       if (!grad.defined()) continue;
       // A gradient sharing the parameter's storage (p.grad = p.detach()) is read as it was before the step.
       if (grad.impl()->storage.get() == p.impl()->storage.get()) grad = grad.detach().clone();
-      SGDState& state = state_of(p);
+      SGDState& state = states_[g][i].state;
       bool first = false;
       if (o.momentum() != 0 && !state.momentum_buffer.defined()) {
         state.momentum_buffer = zeros_like(p);
@@ -67,10 +68,9 @@ StateDict SGD::state_dict() const {
   size_t index = 0;
   for (size_t g = 0; g < groups_.size(); ++g) {
     state.emplace_back(group_key(g), scalar_tensor(groups_[g].options.lr(), dtype(kFloat64)));
-    for (const Tensor& p : groups_[g].params) {
-      const SGDState* s = find_state(p);
+    for (size_t i = 0; i < groups_[g].params.size(); ++i, ++index) {
+      const SGDState* s = find_state(g, i);
       if (s && s->momentum_buffer.defined()) state.emplace_back(state_key(index, "momentum_buffer"), s->momentum_buffer.clone());
-      ++index;
     }
   }
   return state;
@@ -79,7 +79,7 @@ StateDict SGD::state_dict() const {
 void SGD::load_state_dict(const StateDict& state) {
   std::set<std::string> known;
   std::vector<double> lrs;
-  std::unordered_map<const TensorImpl*, Entry> loaded;
+  std::vector<std::vector<Entry>> loaded(groups_.size());
   size_t index = 0;
   for (size_t g = 0; g < groups_.size(); ++g) {
     known.insert(group_key(g));
@@ -88,7 +88,9 @@ void SGD::load_state_dict(const StateDict& state) {
     for (const Tensor& p : groups_[g].params) {
       std::string key = state_key(index++, "momentum_buffer");
       known.insert(key);
-      if (find_entry(state, key)) loaded[p.impl()] = Entry{p, SGDState{expect_entry(state, key, p, "SGD state").detach().clone()}};
+      SGDState s;
+      if (find_entry(state, key)) s.momentum_buffer = expect_entry(state, key, p, "SGD state").detach().clone();
+      loaded[g].push_back({p, s});
     }
   }
   reject_unknown(state, [&](const std::string& name) { return known.count(name) > 0; }, "SGD state");

@@ -649,7 +649,7 @@ TEST_CASE("optimizer load_state_dict refuses every out-of-range field and leaves
       refused(with(good, "state.0.step", number(step)), owner + "'state.0.step' must be an integer in [1, 9223372036854775807]");
     refused(with(good, "state.0.step", xg::scalar_tensor(2)), "must be a float64 scalar");
     refused(without(good, "state.0.exp_avg_sq"), owner + "missing 'state.0.exp_avg_sq'");
-    for (double square : {-1.0, kNan})
+    for (double square : {-1.0, -kInf})
       refused(with(good, "state.1.exp_avg_sq", xg::tensor({0.1, square, 0.2})), "'state.1.exp_avg_sq' has the value");
     if (std::string(kind.name) == "Adam") {  // AMSGrad in kinds()
       refused(with(good, "state.0.max_exp_avg_sq", xg::tensor({-1.0, 0.0})), "'state.0.max_exp_avg_sq' has the value -1");
@@ -695,5 +695,36 @@ TEST_CASE("optimizer state: load into a fresh optimizer, then continue identical
       if (entry.first.rfind("state.1.", 0) != 0) partial.push_back(entry);
     copy.optimizer->load_state_dict(partial);
     CHECK(snapshot(copy.optimizer->state_dict()) == snapshot(partial));
+  }
+}
+
+TEST_CASE("a scheduler whose optimizer lost param groups (erased through param_groups()) refuses to step") {
+  xg::Tensor a = xg::zeros({1}, xg::requires_grad()), b = xg::zeros({1}, xg::requires_grad());
+  optim::SGD sgd({a}, optim::SGDOptions(1.0));
+  sgd.add_param_group({b}, optim::SGDOptions(0.5));
+  optim::LambdaLR schedule(sgd, [](int64_t t) { return 1.0 / (1 + t); });
+  sgd.param_groups().pop_back();
+  CHECK_THROWS_WITH_AS(schedule.step(), doctest::Contains("LambdaLR.step: the optimizer has 1 param groups, fewer than the 2"),
+                       std::invalid_argument);
+  CHECK(schedule.last_epoch() == 0);
+  CHECK(sgd.lr() == 1.0);
+  // The optimizer itself copes: its state follows the remaining parameters.
+  a.mutable_grad() = xg::ones({1});
+  b.mutable_grad() = xg::ones({1});
+  sgd.step();
+  check_values(a, {-1});
+  check_values(b, {0});
+}
+
+TEST_CASE("the state of a diverged run (NaN and infinite moments) saves and loads back") {
+  for (const Kind& kind : kinds()) {
+    CAPTURE(kind.name);
+    Trained trained(kind);
+    trained.a.mutable_grad() = xg::tensor({kNan, kInf});
+    trained.optimizer->step();
+    xg::StateDict state = trained.optimizer->state_dict();
+    Trained other(kind);
+    other.optimizer->load_state_dict(state);
+    CHECK(snapshot(other.optimizer->state_dict()) == snapshot(state));
   }
 }

@@ -66,9 +66,17 @@ class Softmax : public Module {
 // original's parameter tensors) or as shared_ptr (not null). The same layer twice is shared: its parameters
 // are listed once by parameters().
 class Sequential : public Module {
+  template <class... Modules>
+  struct is_copy : std::false_type {};
+  template <class M>
+  struct is_copy<M> : std::is_same<std::decay_t<M>, Sequential> {};
+
  public:
   Sequential() = default;
-  template <class... Modules>
+  // A single Sequential argument is a copy (sharing its children), not a child: without the constraint a
+  // non-const lvalue chose this constructor, whose push_back copied it through this constructor again,
+  // recursing until the stack overflowed.
+  template <class... Modules, class = std::enable_if_t<!is_copy<Modules...>::value>>
   explicit Sequential(Modules&&... modules) {
     (push_back(std::forward<Modules>(modules)), ...);
   }

@@ -62,7 +62,7 @@ class Module {
 
  private:
   bool contains(const Module* module) const;  // this module or one below it
-  void collect(const std::string& prefix, bool recurse, StateDict& out, std::vector<const void*>* seen) const;
+  void collect(const std::string& prefix, bool recurse, StateDict& out) const;  // every name, shared or not
   std::vector<std::pair<std::string, Tensor>> parameters_;
   std::vector<std::pair<std::string, std::shared_ptr<Module>>> children_;
   bool training_ = true;

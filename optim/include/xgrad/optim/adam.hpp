@@ -49,7 +49,7 @@ class AdamBase : public OptimizerWith<Options, AdamState> {
   void step() override;
   StateDict state_dict() const override;
   // Besides names, shapes and dtypes, checks each step count (an integer >= 1) and that exp_avg_sq and
-  // max_exp_avg_sq hold no negative or NaN value.
+  // max_exp_avg_sq hold no negative value (NaN and infinity, which a diverged run saves, load back).
   void load_state_dict(const StateDict& state) override;
 
  protected:

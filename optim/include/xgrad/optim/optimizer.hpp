@@ -4,7 +4,6 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
-#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -34,7 +33,8 @@ class Optimizer {
   virtual ~Optimizer() = default;
   // Updates every parameter that has a gradient; parameters whose grad is undefined are skipped. Every
   // group's options, parameters and gradients (shape and dtype) are checked before any parameter changes:
-  // a step that throws std::invalid_argument leaves the parameters and the optimizer state as they were.
+  // a step that throws (std::invalid_argument; std::overflow_error for a step count at INT64_MAX) leaves
+  // the parameters and the optimizer state as they were.
   virtual void step() = 0;
   // set_to_none = true (PyTorch 2.x default) drops the gradients; false zeroes them in place.
   void zero_grad(bool set_to_none = true);
@@ -46,7 +46,7 @@ class Optimizer {
   double lr() const { return group_lr(0); }
   void set_lr(double lr);  // every group; checked first, so a refused lr changes no group
   // "SGD", "Adam", ...: the name error messages start with.
-  virtual const char* name() const = 0;
+  virtual const char* name() const { return "Optimizer"; }
   // Per-parameter state (momentum buffers, moments, step counts) and each group's lr, by name.
   virtual StateDict state_dict() const = 0;
   // Validates the whole state first (names, shapes, dtypes, ranges); on error nothing changes.
@@ -59,9 +59,9 @@ void check_lr(const char* optimizer, double lr);
 // Throws std::invalid_argument unless every parameter is a defined leaf and none appears twice, in one
 // group or across groups (PyTorch: "some parameters appear in more than one parameter group").
 void check_parameters(const char* optimizer, const std::vector<const std::vector<Tensor>*>& groups);
-// Throws std::invalid_argument naming the optimizer when a stored gradient's shape or dtype differs from
-// its parameter's (anything can be assigned through mutable_grad()).
-void check_gradients(const char* optimizer, const std::vector<const std::vector<Tensor>*>& groups);
+// Throws std::invalid_argument naming `op` when the stored gradient's shape or dtype differs from the
+// parameter's (anything can be assigned through mutable_grad()).
+void check_gradient(const Tensor& param, const char* op);
 }  // namespace detail
 
 // Shared machinery: groups of parameters with their own options, and per-parameter state.
@@ -83,7 +83,11 @@ class OptimizerWith : public Optimizer {
     std::vector<const std::vector<Tensor>*> all = group_lists();
     all.push_back(&params);
     detail::check_parameters(name_, all);
+    align_states();
+    std::vector<Entry> entries;
+    for (const Tensor& p : params) entries.push_back({p, State()});
     groups_.push_back({std::move(params), options});
+    states_.push_back(std::move(entries));
   }
   size_t num_param_groups() const override { return groups_.size(); }
   std::vector<Tensor>& group_params(size_t group) override { return groups_.at(group).params; }
@@ -95,31 +99,40 @@ class OptimizerWith : public Optimizer {
   const char* name() const override { return name_; }
 
  protected:
-  OptimizerWith(const char* name, std::vector<Tensor> params, Options options) : name_(name) {
+  OptimizerWith(const char* name, std::vector<Tensor> params, Options options)
+      : name_(name), step_op_(std::string(name) + ".step") {
     if (params.empty()) throw std::invalid_argument(std::string(name) + ": optimizer got an empty parameter list");
     add_param_group(std::move(params), options);
   }
 
+  // Per-parameter state, [group][index] beside param_groups(). Each entry holds its parameter: when the
+  // groups were edited through param_groups(), the entries are matched to the parameters again by identity
+  // (as PyTorch keys optimizer.state by parameter), so no parameter ever gets another one's state.
+  struct Entry {
+    Tensor param;
+    State state;
+  };
+
   // Everything step() must know before it changes anything: the options of every group (they may have been
-  // edited through param_groups()), the parameters, and each gradient's shape and dtype.
-  void check_step() const {
+  // edited through param_groups()), the parameters (when edited) and each gradient's shape and dtype. Then
+  // states_[g][i] is the state of groups_[g].params[i].
+  void prepare_step() {
     for (const ParamGroup& group : groups_) Options::validate(group.options);
-    std::vector<const std::vector<Tensor>*> all = group_lists();
-    detail::check_parameters(name_, all);
-    detail::check_gradients(name_, all);
+    const bool edited = !states_aligned();  // else the parameters were checked when added
+    if (edited) detail::check_parameters(name_, group_lists());
+    for (const ParamGroup& group : groups_)
+      for (const Tensor& p : group.params) detail::check_gradient(p, step_op_.c_str());
+    if (edited) align_states();
   }
 
-  // The state of `param`, created empty on first use. Keyed by the parameter itself (as PyTorch's
-  // optimizer.state), so editing param_groups() never pairs a parameter with another one's state; the
-  // entry holds the parameter, so its address cannot be reused while the entry exists.
-  State& state_of(const Tensor& param) {
-    Entry& entry = states_[param.impl()];
-    if (!entry.param.defined()) entry.param = param;
-    return entry.state;
-  }
-  const State* find_state(const Tensor& param) const {
-    auto found = states_.find(param.impl());
-    return found == states_.end() ? nullptr : &found->second.state;
+  // The state of groups_[g].params[i], or nullptr when it has none yet.
+  const State* find_state(size_t g, size_t i) const {
+    const Tensor& p = groups_[g].params[i];
+    if (g < states_.size() && i < states_[g].size() && states_[g][i].param.impl() == p.impl()) return &states_[g][i].state;
+    for (const std::vector<Entry>& entries : states_)
+      for (const Entry& entry : entries)
+        if (entry.param.impl() == p.impl()) return &entry.state;
+    return nullptr;
   }
 
   std::vector<const std::vector<Tensor>*> group_lists() const {
@@ -128,13 +141,30 @@ class OptimizerWith : public Optimizer {
     return all;
   }
 
-  struct Entry {
-    Tensor param;
-    State state;
-  };
+  bool states_aligned() const {
+    if (states_.size() != groups_.size()) return false;
+    for (size_t g = 0; g < groups_.size(); ++g) {
+      if (states_[g].size() != groups_[g].params.size()) return false;
+      for (size_t i = 0; i < states_[g].size(); ++i)
+        if (states_[g][i].param.impl() != groups_[g].params[i].impl()) return false;
+    }
+    return true;
+  }
+  void align_states() {
+    if (states_aligned()) return;
+    std::vector<std::vector<Entry>> aligned(groups_.size());
+    for (size_t g = 0; g < groups_.size(); ++g)
+      for (size_t i = 0; i < groups_[g].params.size(); ++i) {
+        const State* state = find_state(g, i);
+        aligned[g].push_back({groups_[g].params[i], state ? *state : State()});
+      }
+    states_ = std::move(aligned);
+  }
+
   const char* name_;
+  std::string step_op_;  // "SGD.step", for error messages
   std::vector<ParamGroup> groups_;
-  std::unordered_map<const TensorImpl*, Entry> states_;
+  std::vector<std::vector<Entry>> states_;
 };
 
 }  // namespace optim

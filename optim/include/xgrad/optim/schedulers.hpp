@@ -7,9 +7,11 @@
 // (the chainable schedulers scale its current lr; LambdaLR multiplies that base lr by the factor).
 //
 // Errors: invalid options throw std::invalid_argument naming the scheduler and the option. step() checks
-// everything before it changes anything: stepping past last_epoch INT64_MAX, or to an lr that is not a
-// finite number >= 0 (say ExponentialLR with gamma > 1 after many epochs), throws std::overflow_error and
-// leaves the scheduler and the optimizer as they were.
+// everything before it changes anything, and a step that throws leaves the scheduler and the optimizer as
+// they were: stepping past last_epoch INT64_MAX, or to an lr that is not a finite number >= 0 (say
+// ExponentialLR with gamma > 1 after many epochs), throws std::overflow_error; a LambdaLR factor that is not
+// a finite number >= 0, or an optimizer with fewer groups than the scheduler has seen (erased through
+// param_groups()), std::invalid_argument.
 #pragma once
 
 #include <functional>
@@ -27,7 +29,7 @@ class LRScheduler {
   // One lr per group the scheduler has seen (see above).
   std::vector<double> get_last_lr() const { return last_lr_; }
   int64_t last_epoch() const { return last_epoch_; }
-  virtual const char* name() const = 0;
+  virtual const char* name() const { return "LRScheduler"; }
   // "last_epoch", "base_lr.<group>" and "last_lr.<group>" for each group the scheduler has seen, to
   // checkpoint beside the optimizer (whose state holds the current lr): after loading both, training
   // continues exactly.
