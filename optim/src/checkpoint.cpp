@@ -1,9 +1,7 @@
 #include "xgrad/optim/checkpoint.hpp"
 
 #include <algorithm>
-#include <cmath>
 #include <map>
-#include <sstream>
 #include <stdexcept>
 
 #include "state.hpp"
@@ -52,19 +50,6 @@ StateDict optimizer_stand_ins(CheckpointReader& reader, Optimizer& optimizer) {
   }
   return stand_ins;
 }
-// Optimizers and schedulers take back whatever learning rate their state holds, so a file's rates are
-// checked here: a negative or NaN rate would otherwise load silently and wreck training.
-void check_rates(const StateDict& state, const std::vector<std::string>& names, const std::string& part) {
-  for (auto& [name, tensor] : state) {
-    if (std::find(names.begin(), names.end(), name) == names.end() || tensor.numel() != 1) continue;
-    double rate = tensor.item();
-    if (!(std::isfinite(rate) && rate >= 0)) {
-      std::ostringstream message;
-      message << part << " learning rate '" << name << "' is " << rate << "; it must be a finite number >= 0";
-      throw std::invalid_argument(message.str());
-    }
-  }
-}
 }  // namespace
 
 void save_checkpoint(const std::string& path, const nn::Module& model, const Optimizer& optimizer,
@@ -105,14 +90,6 @@ void load_checkpoint(const std::string& path, nn::Module& model, Optimizer& opti
       else if (starts_with(name, kOptimizer)) optimizer_state.emplace_back(name.substr(10), tensor);
       else scheduler_state.emplace_back(name.substr(10), tensor);
     }
-    std::vector<std::string> group_rates, scheduler_rates;
-    for (size_t g = 0; g < optimizer.num_param_groups(); ++g) {
-      group_rates.push_back(group_key(g));
-      scheduler_rates.push_back("base_lr." + std::to_string(g));
-      scheduler_rates.push_back("last_lr." + std::to_string(g));
-    }
-    check_rates(optimizer_state, group_rates, "optimizer");
-    check_rates(scheduler_state, scheduler_rates, "scheduler");
     optimizer.load_state_dict(optimizer_state);
     model.load_state_dict(model_state);
     if (scheduler) scheduler->load_state_dict(scheduler_state);

@@ -409,16 +409,16 @@ TEST_CASE("unknown, missing, duplicate and misplaced entries, and out-of-range v
           "'state.0.exp_avg' has shape [4]");
   refused(with(entries, "optimizer.state.0.exp_avg.npy", npy(dict("<f4", "(5, 5)"), floats(25))),
           "optimizer entry 'optimizer.state.0.exp_avg' is [5, 5] float32, which is neither a number nor the shape");
-  refused(with(entries, "optimizer.group.0.lr.npy", npy(dict("<f4", "(1,)"), floats(1))), "'group.0.lr' has shape [1]");
+  refused(with(entries, "optimizer.group.0.lr.npy", npy(dict("<f4", "(1,)"), floats(1))), "'group.0.lr' must be a float64 scalar, got shape [1]");
   // Values out of range.
   for (double lr : {-0.1, std::nan(""), std::numeric_limits<double>::infinity()})
-    refused(with(entries, "optimizer.group.0.lr.npy", number(lr)), "optimizer learning rate 'group.0.lr' is ");
+    refused(with(entries, "optimizer.group.0.lr.npy", number(lr)), "Adam state: invalid learning rate ");
   for (double step : {0.0, -3.0, 2.5, std::nan("")})
-    refused(with(entries, "optimizer.state.1.step.npy", number(step)), "invalid step count");
+    refused(with(entries, "optimizer.state.1.step.npy", number(step)), "'state.1.step' must be an integer in [1, ");
   for (double epoch : {-1.0, 0.5, std::nan("")})
-    refused(with(entries, "scheduler.last_epoch.npy", number(epoch)), "invalid last_epoch");
-  refused(with(entries, "scheduler.base_lr.0.npy", number(-1)), "scheduler learning rate 'base_lr.0' is -1");
-  refused(with(entries, "scheduler.last_lr.0.npy", number(std::nan(""))), "scheduler learning rate 'last_lr.0' is nan");
+    refused(with(entries, "scheduler.last_epoch.npy", number(epoch)), "StepLR state: 'last_epoch' must be an integer in [0, ");
+  refused(with(entries, "scheduler.base_lr.0.npy", number(-1)), "StepLR state: 'base_lr.0' is -1 (must be a finite number >= 0)");
+  refused(with(entries, "scheduler.last_lr.0.npy", number(std::nan(""))), "StepLR state: 'last_lr.0' is nan (must be a finite number >= 0)");
   refused(with(entries, "scheduler.last_epoch.npy", npy(dict("<f8", "(1,)"), std::string(8, '\0'))),
           "scheduler entry 'scheduler.last_epoch' is [1] float64 in the file, but the scheduler expects [] float64");
   // A scheduler's entries without a scheduler to take them, and a scheduler without entries.
