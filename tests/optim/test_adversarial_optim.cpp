@@ -33,7 +33,8 @@ struct Snapshot {
       return false;
     for (size_t i = 0; i < values.size(); ++i)
       if (values[i].size() != other.values[i].size() ||
-          std::memcmp(values[i].data(), other.values[i].data(), values[i].size() * sizeof(double)) != 0)
+          (!values[i].empty() &&
+           std::memcmp(values[i].data(), other.values[i].data(), values[i].size() * sizeof(double)) != 0))
         return false;
     return true;
   }
