@@ -33,7 +33,8 @@ struct Snapshot {
       return false;
     for (size_t i = 0; i < values.size(); ++i)
       if (values[i].size() != other.values[i].size() ||
-          std::memcmp(values[i].data(), other.values[i].data(), values[i].size() * sizeof(double)) != 0)
+          (!values[i].empty() &&
+           std::memcmp(values[i].data(), other.values[i].data(), values[i].size() * sizeof(double)) != 0))
         return false;
     return true;
   }
@@ -682,7 +683,7 @@ TEST_CASE("Adam and AdamW: a step count at INT64_MAX cannot be passed") {
   }
 }
 
-TEST_CASE("optimizer state: load into a fresh optimizer, then continue identically") {
+TEST_CASE("optimizer state loads into a fresh optimizer; a state without a parameter's entries clears its state") {
   for (const Kind& kind : kinds()) {
     CAPTURE(kind.name);
     Trained trained(kind);
