@@ -67,16 +67,20 @@ bool gradcheck(const Function& fn, const std::vector<Tensor>& inputs, const Grad
                                                  : std::vector<double>(static_cast<size_t>(wrt[i].numel()), 0.0));
   }
 
-  // Central differences, perturbing each element in place and restoring it.
+  // Central differences, perturbing each element in place (through the input's strides) and restoring it.
   for (size_t i = 0; i < wrt.size(); ++i) {
     double* data = wrt[i].data_ptr<double>();
+    std::vector<int64_t> offsets;
+    for_each_element(wrt[i].shape(), wrt[i].strides(), wrt[i].strides(),
+                     [&offsets](int64_t a, int64_t) { offsets.push_back(a); });
     for (int64_t e = 0; e < wrt[i].numel(); ++e) {
-      double original = data[e];
-      data[e] = original + options.eps;
+      double& element = data[offsets[e]];
+      double original = element;
+      element = original + options.eps;
       std::vector<double> plus = evaluate(fn, inputs);
-      data[e] = original - options.eps;
+      element = original - options.eps;
       std::vector<double> minus = evaluate(fn, inputs);
-      data[e] = original;
+      element = original;
       for (int64_t j = 0; j < outputs; ++j) {
         double numerical = (plus[j] - minus[j]) / (2 * options.eps);
         double exact = analytical[j][i][e];
@@ -120,8 +124,10 @@ thread_local bool anomaly_enabled = false;
 
 bool all_finite(const Tensor& t) {
   bool finite = true;
+  Tensor hold;
+  const Tensor& values = dense(t, hold);
   XG_DISPATCH(t.dtype(), {
-    const T* data = t.impl()->data<T>();
+    const T* data = values.impl()->data<T>();
     for (int64_t i = 0, n = t.numel(); i < n && finite; ++i) finite = std::isfinite(data[i]);
   });
   return finite;

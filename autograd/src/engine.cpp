@@ -65,14 +65,16 @@ void AccumulateGrad::apply(const Tensor& grad, Grads&) {
 
 static bool sole_owner(const Tensor& tensor) {
   TensorImpl* impl = tensor.impl();
-  return impl->ref_count.load(std::memory_order_relaxed) == 1 &&
+  return impl->is_contiguous() && impl->ref_count.load(std::memory_order_relaxed) == 1 &&
          impl->storage->ref_count.load(std::memory_order_relaxed) == 1 && !impl->grad_fn;
 }
 
 void accumulate_into(Tensor& slot, const Tensor& incoming, bool create_graph) {
   if (!slot.defined()) {
     // Steal a buffer nobody else holds; otherwise keep a private copy (or the graph, with create_graph).
-    slot = create_graph || sole_owner(incoming) ? incoming : incoming.detach().clone();
+    // Stored gradients are contiguous, so optimizers may run flat loops over them.
+    if (create_graph) slot = incoming.contiguous();
+    else slot = sole_owner(incoming) ? incoming : incoming.detach().clone();
   } else if (create_graph || slot.requires_grad()) {
     slot = add(slot, incoming);
   } else {
@@ -82,7 +84,9 @@ void accumulate_into(Tensor& slot, const Tensor& incoming, bool create_graph) {
 
 Ref<Node> gradient_edge(const Tensor& tensor) {
   TensorImpl* impl = tensor.impl();
-  if (!impl || !impl->requires_grad) return {};
+  if (!impl) return {};
+  if (impl->view_base) refresh_view(*impl);
+  if (!impl->requires_grad) return {};
   if (impl->grad_fn) return impl->grad_fn;
   Node* accumulator = impl->grad_accumulator.load(std::memory_order_acquire);
   if (!accumulator) {

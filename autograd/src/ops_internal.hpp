@@ -1,6 +1,7 @@
 // Private ops shared by the engine, the ops files and the nn/optim layers.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 #include "xgrad/tensor.hpp"
@@ -39,6 +40,13 @@ void check_defined(const char* op, const Tensor& x);
 // NumPy broadcasting of two shapes; throws `op: shapes [..] and [..] cannot broadcast`.
 Shape broadcast_shapes(const char* op, const Shape& a, const Shape& b);
 void bump_version(const Tensor& x);
+// Throws unless `value` fits `dtype` (finite values beyond float32's range do not).
+void check_fill_value(const char* op, double value, Dtype dtype);
+// Writes `values` (the target's shape) into the target's elements through its strides; no history.
+void write_into(TensorImpl& target, const Tensor& values);
+// A recorded in-place op on a view: `compute(previous)` gives the new value, which is written into the
+// view's elements; the view's base takes the history (PyTorch's CopySlices).
+Tensor& inplace_on_view(const char* op, Tensor& view, const std::function<Tensor(const Tensor&)>& compute);
 // The stored gradient of `parameter` (undefined when there is none), after checking that it still matches
 // the parameter's shape and dtype: anything can be assigned through mutable_grad(), and every reader of a
 // gradient (optimizers, clipping, accumulation) must refuse a mismatch instead of reading out of bounds.

@@ -88,9 +88,12 @@ Tensor bmm(const Tensor& a, const Tensor& b, bool transpose_a, bool transpose_b)
   if (k != kb) cannot_multiply(a, b, std::to_string(k) + " != " + std::to_string(kb));
   Shape shape = rank == 3 ? Shape{batch, n, m} : Shape{n, m};
   Tensor out = make_tensor(shape, a.dtype());
+  Tensor hold_a, hold_b;
+  const Tensor& da = dense(a, hold_a);
+  const Tensor& db = dense(b, hold_b);
   XG_DISPATCH(a.dtype(), {
-    const T* pa = a.impl()->data<T>();
-    const T* pb = b.impl()->data<T>();
+    const T* pa = da.impl()->data<T>();
+    const T* pb = db.impl()->data<T>();
     T* pc = out.impl()->data<T>();
     for (int64_t i = 0; i < batch; ++i)
       gemm<T>(transpose_a, transpose_b, n, m, k, pa + i * n * k, pb + i * k * m, pc + i * n * m);

@@ -1,6 +1,8 @@
 // Element-wise ops: each op's forward and backward side by side. Backward formulas use differentiable
 // ops, so create_graph yields higher-order gradients.
 #include <cmath>
+#include <limits>
+#include <functional>
 #include <string>
 
 #include "kernels.hpp"
@@ -25,6 +27,12 @@ void bump_version(const Tensor& x) { x.impl()->storage->version.fetch_add(1, std
 
 const Tensor& checked_grad(const TensorImpl& parameter, const char* op) {
   const Tensor& grad = parameter.grad;
+  if (grad.impl() == &parameter) throw std::invalid_argument(std::string(op) + ": can't assign a tensor as its own grad");
+  // Readers of gradients run flat loops over parameter and gradient alike.
+  if (grad.defined() && !(parameter.is_contiguous() && grad.impl()->is_contiguous()))
+    throw std::invalid_argument(std::string(op) + ": the parameter and its gradient must be contiguous (the " +
+                                (parameter.is_contiguous() ? "gradient" : "parameter") +
+                                " is a strided view); assign grad.contiguous() or optimize a contiguous copy");
   if (grad.defined() && (grad.shape() != parameter.shape || grad.dtype() != parameter.dtype))
     throw std::invalid_argument(std::string(op) + ": assigned grad has data of a different size or type: a parameter of shape " +
                                 shape_string(parameter.shape) + " (" + dtype_name(parameter.dtype) +
@@ -66,25 +74,33 @@ Shape broadcast_shapes(const char* op, const Shape& a, const Shape& b) {
 
 namespace {
 
+// Kernels run on contiguous data: a strided input is copied first (dense), the output is always fresh.
 template <class Op>
-Tensor binary_forward(const char* op, const Tensor& a, const Tensor& b, Op scalar_op) {
-  check_same_dtype(op, a, b);
+Tensor binary_forward(const char* op, const Tensor& a_in, const Tensor& b_in, Op scalar_op) {
+  check_same_dtype(op, a_in, b_in);
+  Tensor hold_a, hold_b;
+  const Tensor& a = dense(a_in, hold_a);
+  const Tensor& b = dense(b_in, hold_b);
   Tensor out = make_tensor(broadcast_shapes(op, a.shape(), b.shape()), a.dtype());
   XG_DISPATCH(a.dtype(), binary_kernel<T>(*a.impl(), *b.impl(), *out.impl(), scalar_op));
   return out;
 }
 
 template <class Op>
-Tensor unary_forward(const char* op, const Tensor& x, Op scalar_op) {
-  check_defined(op, x);
+Tensor unary_forward(const char* op, const Tensor& x_in, Op scalar_op) {
+  check_defined(op, x_in);
+  Tensor hold;
+  const Tensor& x = dense(x_in, hold);
   Tensor out = make_tensor(x.shape(), x.dtype());
   XG_DISPATCH(x.dtype(), unary_kernel<T>(*x.impl(), *out.impl(), scalar_op));
   return out;
 }
 
 template <class Scalar, class Vector>
-Tensor math_forward(const char* op, const Tensor& x, Scalar scalar_op, Vector vector_op) {
-  check_defined(op, x);
+Tensor math_forward(const char* op, const Tensor& x_in, Scalar scalar_op, Vector vector_op) {
+  check_defined(op, x_in);
+  Tensor hold;
+  const Tensor& x = dense(x_in, hold);
   Tensor out = make_tensor(x.shape(), x.dtype());
   XG_DISPATCH(x.dtype(), math_kernel<T>(*x.impl(), *out.impl(), scalar_op, vector_op));
   return out;
@@ -353,7 +369,8 @@ Tensor Tensor::to(Dtype target) const {
   check_defined("to", *this);
   if (target == dtype()) return *this;
   Tensor out = make_tensor(shape(), target);
-  const TensorImpl& source = *impl();
+  Tensor hold;
+  const TensorImpl& source = *dense(*this, hold).impl();
   XG_DISPATCH(target, {
     T* destination = out.impl()->data<T>();
     if (source.dtype == kFloat64)
@@ -395,71 +412,136 @@ Tensor sign(const Tensor& x) {
 
 // ---------------------------------------------------------------- in place
 
-void add_inplace_raw(Tensor& target, const Tensor& value) {
-  check_same_dtype("add_", target, value);
+void add_inplace_raw(Tensor& target, const Tensor& value_in) {
+  check_same_dtype("add_", target, value_in);
   // Guards the kernel, which writes target.numel() elements and reads value as broadcast to target.
-  if (value.shape() != target.shape() && broadcast_shapes("add_", target.shape(), value.shape()) != target.shape())
-    throw std::invalid_argument("add_: shape " + shape_string(value.shape()) +
+  if (value_in.shape() != target.shape() && broadcast_shapes("add_", target.shape(), value_in.shape()) != target.shape())
+    throw std::invalid_argument("add_: shape " + shape_string(value_in.shape()) +
                                 " cannot be broadcast into the in-place target of shape " + shape_string(target.shape()));
+  if (!target.impl()->is_contiguous()) throw std::logic_error("add_: internal target must be contiguous");
+  Tensor hold;
+  const Tensor& value = dense(value_in, hold);
   XG_DISPATCH(target.dtype(), binary_kernel<T>(*target.impl(), *value.impl(), *target.impl(), Plus{}));
   bump_version(target);
 }
 
+// ---------------------------------------------------------------- in-place machinery
+//
+// Unrecorded (grad mode off, or nothing requires grad): contiguous targets run the kernel in place; strided
+// ones get the result computed out of place and written through their strides. Recorded: the result is
+// computed out of place from the old value (a differentiable function of it), written into the target's
+// elements, and the target takes the result's history; for a view, its base takes a CopySlices history
+// instead (ops_view.cpp).
+
 namespace {
 void check_inplace_allowed(const char* op, const Tensor& self) {
   check_defined(op, self);
-  if (GradMode::is_enabled() && self.requires_grad() && self.is_leaf())
+  if (!GradMode::is_enabled()) return;
+  if (self.requires_grad() && self.is_leaf())
     throw std::logic_error(std::string(op) +
                            ": a leaf tensor that requires grad is being used in an in-place operation; "
                            "update parameters under NoGradGuard");
+  const TensorImpl& impl = *self.impl();
+  if (impl.view_base && impl.view_base->requires_grad && !impl.view_base->grad_fn)
+    throw std::logic_error(std::string(op) +
+                           ": a view of a leaf tensor that requires grad is being used in an in-place operation; "
+                           "edit it under NoGradGuard");
 }
 
-// An in-place op that must be recorded: compute out of place and move the result into self's body, so
-// tensors saved from the old value stay intact. Storage shared with another tensor would miss the update.
-void rebase_inplace(const char* op, Tensor& self, const Tensor& result) {
-  if (result.shape() != self.shape())
-    throw std::invalid_argument(std::string(op) + ": result of shape " + shape_string(result.shape()) +
-                                " cannot be written into a tensor of shape " + shape_string(self.shape()));
-  TensorImpl& body = *self.impl();
-  Node* previous = body.grad_fn.get();
-  body.set_storage(result.impl()->storage);
-  body.grad_fn = result.impl()->grad_fn;
-  body.requires_grad = result.requires_grad();
-  if (body.retains_grad) {
-    if (previous && previous->retained_output == &body) previous->retained_output = nullptr;
-    if (body.grad_fn) body.grad_fn->retained_output = &body;
+// PyTorch refuses writes through an expanded view: several positions would name one element.
+void check_writable(const char* op, const TensorImpl& impl) {
+  for (size_t d = 0; d < impl.strides.size(); ++d)
+    if (impl.strides[d] == 0 && impl.shape[d] > 1)
+      throw std::invalid_argument(std::string(op) +
+                                  ": unsupported operation: more than one element of the written-to tensor refers to "
+                                  "a single memory location; clone() the tensor first");
+}
+
+// `target` takes `result`'s history (keeping a retain_grad() request pointed at itself).
+void adopt_history(TensorImpl& target, const Tensor& result) {
+  Node* previous = target.grad_fn.get();
+  target.grad_fn = result.impl()->grad_fn;
+  target.requires_grad = result.requires_grad();
+  target.history += 1;  // views of this tensor rebuild their history from the new one
+  if (target.retains_grad) {
+    if (previous && previous->retained_output == &target) previous->retained_output = nullptr;
+    if (target.grad_fn) target.grad_fn->retained_output = &target;
   }
+}
+
+using Compute = std::function<Tensor(const Tensor& previous)>;
+
+Tensor& apply_inplace(const char* op, Tensor& self, bool record, const Compute& compute) {
+  TensorImpl& body = *self.impl();
+  check_writable(op, body);
+  if (!record) {
+    write_into(body, compute(self));
+    bump_version(self);
+    return self;
+  }
+  if (body.view_base) return inplace_on_view(op, self, compute);
+  if (body.is_contiguous() && body.storage->views.load(std::memory_order_relaxed) == 1) {
+    // Nothing else shows this storage: compute from an alias that keeps the old values for the graph and
+    // move the result's storage into self (no copy).
+    Tensor previous = make_alias(self, self.shape());
+    previous.impl()->grad_fn = body.grad_fn;
+    previous.impl()->requires_grad = body.requires_grad;
+    Tensor result = compute(previous);
+    previous = Tensor();
+    body.set_storage(result.impl()->storage);
+    body.offset = result.impl()->offset;
+    adopt_history(body, result);
+    return self;
+  }
+  // Other tensors show this storage (views, detach()): they must see the write. The graph gets the old
+  // values from a copy; saved tensors that share the storage see the version change, as in PyTorch.
+  Tensor result = compute(self.clone());
+  write_into(body, result);
+  bump_version(self);
+  adopt_history(body, result);
+  return self;
 }
 
 template <class OutOfPlace, class Op>
 Tensor& inplace_binary(const char* op, Tensor& self, const Tensor& other, OutOfPlace out_of_place, Op scalar_op) {
   check_inplace_allowed(op, self);
   check_same_dtype(op, self, other);
-  if (GradMode::is_enabled() && (self.requires_grad() || other.requires_grad())) {
-    if (self.impl()->storage->views.load(std::memory_order_relaxed) > 1)
-      throw std::logic_error(std::string(op) +
-                             ": in-place op on a tensor that requires grad and shares storage with another tensor "
-                             "(a view, detach(), or an output saved for backward); use the out-of-place op");
-    Tensor previous = make_alias(self, self.shape());
-    previous.impl()->grad_fn = self.impl()->grad_fn;
-    previous.impl()->requires_grad = self.requires_grad();
-    // `y *= y`: the op must save the old value, never self's body, or self's new history would own self.
-    Tensor result = out_of_place(previous, other.impl() == self.impl() ? previous : other);
-    previous = Tensor();  // only the graph keeps the old value now
-    rebase_inplace(op, self, result);
-    return self;
-  }
   Shape shape = broadcast_shapes(op, self.shape(), other.shape());
   if (shape != self.shape())
     throw std::invalid_argument(std::string(op) + ": shape " + shape_string(other.shape()) +
                                 " cannot be broadcast into the in-place target of shape " + shape_string(self.shape()));
-  XG_DISPATCH(self.dtype(), binary_kernel<T>(*self.impl(), *other.impl(), *self.impl(), scalar_op));
-  bump_version(self);
-  return self;
+  const bool record = GradMode::is_enabled() && (self.requires_grad() || other.requires_grad());
+  if (!record && self.impl()->is_contiguous()) {
+    Tensor hold;
+    const Tensor& operand = dense(other, hold);  // may share self's storage: the kernel reads before it writes
+    XG_DISPATCH(self.dtype(), binary_kernel<T>(*self.impl(), *operand.impl(), *self.impl(), scalar_op));
+    bump_version(self);
+    return self;
+  }
+  const TensorImpl* self_body = self.impl();
+  // `y *= y`: the op must read the old value, never self's body, or self's new history would own self.
+  return apply_inplace(op, self, record, [&](const Tensor& previous) {
+    return out_of_place(previous, other.impl() == self_body ? previous : other);
+  });
 }
 
 Tensor scalar_like(const Tensor& self, double value) { return full({}, value, dtype(self.dtype())); }
 }  // namespace
+
+void write_into(TensorImpl& target, const Tensor& values_in) {
+  Tensor hold;
+  const Tensor& values = dense(values_in, hold);
+  XG_DISPATCH(target.dtype, {
+    const T* in = values.impl()->data<T>();
+    T* out = target.data<T>();
+    if (target.is_contiguous()) {
+      std::copy(in, in + target.numel, out);
+    } else {
+      for_each_element(target.shape, contiguous_strides(target.shape), target.strides,
+                       [in, out](int64_t a, int64_t b) { out[b] = in[a]; });
+    }
+  });
+}
 
 Tensor& Tensor::operator+=(const Tensor& other) {
   return inplace_binary("add_", *this, other, [](const Tensor& a, const Tensor& b) { return add(a, b); }, Plus{});
@@ -477,17 +559,47 @@ Tensor& Tensor::operator+=(double value) { return *this += scalar_like(*this, va
 Tensor& Tensor::operator-=(double value) { return *this -= scalar_like(*this, value); }
 Tensor& Tensor::operator*=(double value) { return *this *= scalar_like(*this, value); }
 Tensor& Tensor::operator/=(double value) { return *this /= scalar_like(*this, value); }
+Tensor& Tensor::add_(const Tensor& other) { return *this += other; }
+Tensor& Tensor::sub_(const Tensor& other) { return *this -= other; }
+Tensor& Tensor::mul_(const Tensor& other) { return *this *= other; }
+Tensor& Tensor::div_(const Tensor& other) { return *this /= other; }
+Tensor& Tensor::add_(double value) { return *this += value; }
+Tensor& Tensor::sub_(double value) { return *this -= value; }
+Tensor& Tensor::mul_(double value) { return *this *= value; }
+Tensor& Tensor::div_(double value) { return *this /= value; }
+
+Tensor& Tensor::neg_() {
+  check_inplace_allowed("neg_", *this);
+  return apply_inplace("neg_", *this, GradMode::is_enabled() && requires_grad(),
+                       [](const Tensor& previous) { return neg(previous); });
+}
+
+Tensor& Tensor::clamp_(double min, double max) {
+  check_inplace_allowed("clamp_", *this);
+  return apply_inplace("clamp_", *this, GradMode::is_enabled() && requires_grad(),
+                       [min, max](const Tensor& previous) { return xgrad::clamp(previous, min, max); });
+}
+
+// PyTorch refuses a fill value the dtype cannot hold ("value cannot be converted to type float without
+// overflow"); infinities and NaN are values of every floating dtype.
+void check_fill_value(const char* op, double value, Dtype dtype) {
+  if (dtype == kFloat32 && std::isfinite(value) && std::abs(value) > std::numeric_limits<float>::max())
+    throw std::invalid_argument(std::string(op) + ": value " + std::to_string(value) +
+                                " cannot be converted to type float32 without overflow");
+}
 
 Tensor& Tensor::fill_(double value) {
   check_inplace_allowed("fill_", *this);
-  if (GradMode::is_enabled() && requires_grad())
-    throw std::logic_error("fill_: in-place fill of a tensor with history is not supported; use NoGradGuard or full()");
-  XG_DISPATCH(dtype(), {
-    T* data = impl()->data<T>();
-    std::fill(data, data + numel(), static_cast<T>(value));
-  });
-  bump_version(*this);
-  return *this;
+  check_fill_value("fill_", value, dtype());
+  const bool record = GradMode::is_enabled() && requires_grad();
+  if (!record && impl()->is_contiguous()) {
+    XG_DISPATCH(dtype(), std::fill_n(impl()->data<T>(), numel(), static_cast<T>(value)));
+    bump_version(*this);
+    return *this;
+  }
+  // The new value depends on nothing: with history, the old value gets a zero gradient.
+  return apply_inplace("fill_", *this, record,
+                       [value](const Tensor& previous) { return full(previous.shape(), value, xgrad::dtype(previous.dtype())); });
 }
 
 Tensor& Tensor::zero_() { return fill_(0.0); }
@@ -495,16 +607,23 @@ Tensor& Tensor::zero_() { return fill_(0.0); }
 Tensor& Tensor::copy_(const Tensor& source) {
   check_inplace_allowed("copy_", *this);
   check_defined("copy_", source);
-  if (GradMode::is_enabled() && (requires_grad() || source.requires_grad()))
-    throw std::logic_error("copy_: recording an in-place copy is not supported; use NoGradGuard or clone()");
   Shape shape = broadcast_shapes("copy_", this->shape(), source.shape());
   if (shape != this->shape())
     throw std::invalid_argument("copy_: source of shape " + shape_string(source.shape()) +
                                 " cannot be broadcast into a tensor of shape " + shape_string(this->shape()));
-  Tensor converted = source.to(dtype());
-  XG_DISPATCH(dtype(), binary_kernel<T>(*impl(), *converted.impl(), *impl(), [](T, T y) { return y; }));
-  bump_version(*this);
-  return *this;
+  const bool record = GradMode::is_enabled() && (requires_grad() || source.requires_grad());
+  if (!record && impl()->is_contiguous()) {
+    Tensor converted = source.to(dtype());
+    Tensor hold;
+    const Tensor& values = dense(converted, hold);
+    XG_DISPATCH(dtype(), binary_kernel<T>(*impl(), *values.impl(), *impl(), [](T, T y) { return y; }));
+    bump_version(*this);
+    return *this;
+  }
+  // Gradient flows to the source only (the old value is overwritten).
+  return apply_inplace("copy_", *this, record, [&source](const Tensor& previous) {
+    return broadcast_to(source.to(previous.dtype()), previous.shape()).clone();
+  });
 }
 
 Tensor Tensor::operator-() const { return neg(*this); }

@@ -79,7 +79,8 @@ Tensor sum(const Tensor& x, std::vector<int64_t> dims, bool keepdim) {
   if (dims.empty() && !keepdim) return sum(x);
   dims = normalize_dims(std::move(dims), x.dim(), "sum");
   Tensor out = make_tensor(reduced_shape(x.shape(), dims, keepdim), x.dtype());
-  XG_DISPATCH(x.dtype(), sum_kernel<T>(*x.impl(), dims, *out.impl()));
+  Tensor hold;
+  XG_DISPATCH(x.dtype(), sum_kernel<T>(*dense(x, hold).impl(), dims, *out.impl()));
   if (any_requires_grad({&x})) {
     Shape input_shape = x.shape();
     Shape kept_shape = reduced_shape(x.shape(), dims, true);
@@ -94,7 +95,9 @@ Tensor sum(const Tensor& x, std::vector<int64_t> dims, bool keepdim) {
 Tensor sum(const Tensor& x) {
   check_defined("sum", x);
   Tensor out = make_tensor({}, x.dtype());
-  XG_DISPATCH(x.dtype(), *out.impl()->data<T>() = sum_all<T>(x.impl()->data<T>(), x.numel()));
+  Tensor hold;
+  const Tensor& values = dense(x, hold);
+  XG_DISPATCH(x.dtype(), *out.impl()->data<T>() = sum_all<T>(values.impl()->data<T>(), x.numel()));
   if (any_requires_grad({&x})) {
     Shape input_shape = x.shape();
     record(out, "SumBackward", {&x},
@@ -116,7 +119,9 @@ Tensor mean(const Tensor& x) {
   check_defined("mean", x);
   const double count = static_cast<double>(x.numel());
   Tensor out = make_tensor({}, x.dtype());
-  XG_DISPATCH(x.dtype(), *out.impl()->data<T>() = sum_all<T>(x.impl()->data<T>(), x.numel()) / static_cast<T>(count));
+  Tensor hold;
+  const Tensor& values = dense(x, hold);
+  XG_DISPATCH(x.dtype(), *out.impl()->data<T>() = sum_all<T>(values.impl()->data<T>(), x.numel()) / static_cast<T>(count));
   if (any_requires_grad({&x})) {
     Shape input_shape = x.shape();
     record(out, "MeanBackward", {&x}, [input_shape, count](const Tensor& grad, Grads& grads) {
@@ -132,7 +137,8 @@ static Tensor extremum_op(const Tensor& x, bool maximum) {
   if (x.numel() == 0)
     throw std::invalid_argument(std::string(op) + ": cannot reduce an empty tensor of shape " + shape_string(x.shape()));
   Tensor out = make_tensor({}, x.dtype());
-  XG_DISPATCH(x.dtype(), *out.impl()->data<T>() = extremum<T>(*x.impl(), maximum));
+  Tensor hold;
+  XG_DISPATCH(x.dtype(), *out.impl()->data<T>() = extremum<T>(*dense(x, hold).impl(), maximum));
   if (any_requires_grad({&x})) {
     // Ties share the gradient evenly, as PyTorch's full reductions do; a NaN result came from the NaN
     // elements, so they get it.
@@ -153,7 +159,8 @@ Tensor broadcast_to(const Tensor& x, Shape shape) {
     throw std::invalid_argument("broadcast_to: shape " + shape_string(x.shape()) + " cannot be broadcast to " +
                                 shape_string(shape));
   Tensor out = make_tensor(std::move(shape), x.dtype());
-  XG_DISPATCH(x.dtype(), broadcast_copy<T>(*x.impl(), *out.impl()));
+  Tensor hold;
+  XG_DISPATCH(x.dtype(), broadcast_copy<T>(*dense(x, hold).impl(), *out.impl()));
   if (any_requires_grad({&x})) {
     Shape input_shape = x.shape();
     record(out, "ExpandBackward", {&x},
@@ -171,7 +178,8 @@ Tensor sum_to(const Tensor& x, const Shape& shape) {
   if (shape.size() > from.size() || broadcast_shapes("sum_to", from, shape) != from)
     throw std::invalid_argument("sum_to: shape " + shape_string(from) + " cannot be summed to " + shape_string(shape));
   Tensor out = make_tensor(shape, x.dtype());
-  const TensorImpl& in = *x.impl();
+  Tensor hold;
+  const TensorImpl& in = *dense(x, hold).impl();
   XG_DISPATCH(x.dtype(), {
     T* po = out.impl()->data<T>();
     const T* px = in.data<T>();
@@ -233,7 +241,8 @@ Tensor softmax(const Tensor& x, int64_t dim) {
   check_defined("softmax", x);
   dim = normalize_dim(dim, x.dim(), "softmax");
   Tensor out = make_tensor(x.shape(), x.dtype());
-  XG_DISPATCH(x.dtype(), for_each_line<T>(*x.impl(), *out.impl(), dim, [](const T* in, T* to, int64_t n, int64_t stride) {
+  Tensor hold;
+  XG_DISPATCH(x.dtype(), for_each_line<T>(*dense(x, hold).impl(), *out.impl(), dim, [](const T* in, T* to, int64_t n, int64_t stride) {
     const T top = line_max(in, n, stride);
     T total = 0;
     for (int64_t j = 0; j < n; ++j) total += (to[j * stride] = std::exp(in[j * stride] - top));
@@ -253,7 +262,8 @@ Tensor log_softmax(const Tensor& x, int64_t dim) {
   check_defined("log_softmax", x);
   dim = normalize_dim(dim, x.dim(), "log_softmax");
   Tensor out = make_tensor(x.shape(), x.dtype());
-  XG_DISPATCH(x.dtype(), for_each_line<T>(*x.impl(), *out.impl(), dim, [](const T* in, T* to, int64_t n, int64_t stride) {
+  Tensor hold;
+  XG_DISPATCH(x.dtype(), for_each_line<T>(*dense(x, hold).impl(), *out.impl(), dim, [](const T* in, T* to, int64_t n, int64_t stride) {
     const T top = line_max(in, n, stride);
     T total = 0;
     for (int64_t j = 0; j < n; ++j) total += std::exp(in[j * stride] - top);

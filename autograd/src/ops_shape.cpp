@@ -1,117 +1,11 @@
-// Shape ops. reshape/squeeze/unsqueeze/detach share storage (like PyTorch views); transpose, slice,
-// select, index_select and cat copy, so every tensor is contiguous.
+// Gathering and joining: index_select, cat and stack copy (views are in ops_view.cpp).
 #include <cstring>
-#include <xtensor/xmanipulation.hpp>
 
 #include "kernels.hpp"
 #include "node.hpp"
 #include "ops_internal.hpp"
 
 namespace xgrad {
-
-Tensor reshape(const Tensor& x, Shape shape) {
-  check_defined("reshape", x);
-  int64_t known = 1, infer = -1;
-  for (size_t d = 0; d < shape.size(); ++d) {
-    if (shape[d] == -1) {
-      if (infer >= 0) throw std::invalid_argument("reshape: only one dimension can be inferred in " + shape_string(shape));
-      infer = static_cast<int64_t>(d);
-    } else if (shape[d] < 0) {
-      throw std::invalid_argument("reshape: invalid shape " + shape_string(shape));
-    } else if (__builtin_mul_overflow(known, shape[d], &known)) {
-      throw std::invalid_argument("reshape: shape " + shape_string(shape) + " is invalid for input of shape " +
-                                  shape_string(x.shape()) + " (its element count overflows)");
-    }
-  }
-  if (infer >= 0) {
-    if (known == 0)
-      throw std::invalid_argument("reshape: cannot reshape a tensor of " + std::to_string(x.numel()) +
-                                  " elements into shape " + shape_string(shape) +
-                                  " because the unspecified dimension size -1 can be any value and is ambiguous");
-    if (x.numel() % known != 0)
-      throw std::invalid_argument("reshape: shape " + shape_string(shape) + " is invalid for input of shape " +
-                                  shape_string(x.shape()));
-    shape[infer] = x.numel() / known;
-  } else if (known != x.numel()) {
-    throw std::invalid_argument("reshape: shape " + shape_string(shape) + " is invalid for input of shape " +
-                                shape_string(x.shape()));
-  }
-  if (shape == x.shape()) return x;
-  Tensor out = make_alias(x, std::move(shape));  // throws on a size mismatch
-  if (any_requires_grad({&x})) {
-    Shape input_shape = x.shape();
-    record(out, "ViewBackward", {&x},
-           [input_shape](const Tensor& grad, Grads& grads) { grads.set(0, reshape(grad, input_shape)); });
-  }
-  return out;
-}
-
-Tensor Tensor::reshape(Shape shape) const { return xgrad::reshape(*this, std::move(shape)); }
-
-Tensor Tensor::unsqueeze(int64_t dim) const {
-  check_defined("unsqueeze", *this);
-  Shape shape = this->shape();
-  dim = normalize_dim(dim, static_cast<int64_t>(shape.size()) + 1, "unsqueeze");
-  shape.insert(shape.begin() + dim, 1);
-  return xgrad::reshape(*this, shape);
-}
-
-Tensor Tensor::squeeze() const {
-  check_defined("squeeze", *this);
-  Shape shape;
-  for (int64_t extent : this->shape())
-    if (extent != 1) shape.push_back(extent);
-  return xgrad::reshape(*this, shape);
-}
-
-Tensor Tensor::squeeze(int64_t dim) const {
-  check_defined("squeeze", *this);
-  Shape shape = this->shape();
-  dim = normalize_dim(dim, static_cast<int64_t>(shape.size()), "squeeze");  // a 0-d tensor takes 0 and -1
-  if (shape.empty() || shape[dim] != 1) return *this;  // PyTorch leaves non-1 dims alone
-  shape.erase(shape.begin() + dim);
-  return xgrad::reshape(*this, shape);
-}
-
-Tensor transpose(const Tensor& x, int64_t dim0, int64_t dim1) {
-  check_defined("transpose", x);
-  int64_t rank = x.dim();
-  dim0 = normalize_dim(dim0, rank, "transpose");
-  dim1 = normalize_dim(dim1, rank, "transpose");
-  if (dim0 == dim1 || rank < 2) return x;
-  Shape shape = x.shape();
-  std::swap(shape[dim0], shape[dim1]);
-  Tensor out = make_tensor(shape, x.dtype());
-  XG_DISPATCH(x.dtype(), {
-    const TensorImpl& in = *x.impl();
-    if (rank == 2) {
-      const T* source = in.data<T>();
-      T* target = out.impl()->data<T>();
-      int64_t rows = in.shape[0], columns = in.shape[1];
-      for (int64_t r = 0; r < rows; ++r)
-        for (int64_t c = 0; c < columns; ++c) target[c * rows + r] = source[r * columns + c];
-    } else {
-      std::vector<size_t> permutation(static_cast<size_t>(rank));
-      for (size_t d = 0; d < permutation.size(); ++d) permutation[d] = d;
-      std::swap(permutation[dim0], permutation[dim1]);
-      auto target = adapt<T>(*out.impl());
-      xt::noalias(target) = xt::transpose(adapt<T>(in), permutation, xt::check_policy::none());
-    }
-  });
-  record(out, "TransposeBackward", {&x}, [dim0, dim1](const Tensor& grad, Grads& grads) { grads.set(0, transpose(grad, dim0, dim1)); });
-  return out;
-}
-
-Tensor Tensor::transpose(int64_t dim0, int64_t dim1) const { return xgrad::transpose(*this, dim0, dim1); }
-Tensor t(const Tensor& x) { return x.t(); }
-Tensor unsqueeze(const Tensor& x, int64_t dim) { return x.unsqueeze(dim); }
-Tensor squeeze(const Tensor& x) { return x.squeeze(); }
-Tensor squeeze(const Tensor& x, int64_t dim) { return x.squeeze(dim); }
-Tensor Tensor::t() const {
-  check_defined("t", *this);
-  if (dim() > 2) throw std::invalid_argument("t: expects a tensor with <= 2 dimensions, got " + shape_string(shape()));
-  return xgrad::transpose(*this, 0, -1);
-}
 
 // ---------------------------------------------------------------- slicing and gathering
 
@@ -128,7 +22,9 @@ struct Blocks {
 
 // Copies rows `rows[i]` of `from` along dim into row i of `to` (add=false), or adds row i of `from` into
 // row rows[i] of `to` (add=true, for index_select's backward).
-void move_rows(const Tensor& from, Tensor& to, int64_t dim, const std::vector<int64_t>& rows, bool add) {
+void move_rows(const Tensor& from_in, Tensor& to, int64_t dim, const std::vector<int64_t>& rows, bool add) {
+  Tensor hold;
+  const Tensor& from = dense(from_in, hold);
   Blocks source(from.shape(), dim), target(to.shape(), dim);
   XG_DISPATCH(from.dtype(), {
     const T* in = from.impl()->data<T>();
@@ -148,57 +44,7 @@ void move_rows(const Tensor& from, Tensor& to, int64_t dim, const std::vector<in
   });
 }
 
-std::vector<int64_t> range_rows(int64_t start, int64_t end) {
-  std::vector<int64_t> rows;
-  for (int64_t i = start; i < end; ++i) rows.push_back(i);
-  return rows;
-}
 }  // namespace
-
-Tensor slice(const Tensor& x, int64_t dim, int64_t start, int64_t end) {
-  check_defined("slice", x);
-  if (x.dim() == 0) throw std::invalid_argument("slice: cannot slice a 0-d tensor");
-  dim = normalize_dim(dim, x.dim(), "slice");
-  int64_t extent = x.shape()[dim];
-  // Python slicing rules: negatives count from the end, out-of-range bounds are clamped.
-  if (start < 0) start += extent;
-  if (end < 0) end += extent;
-  start = std::min(std::max<int64_t>(start, 0), extent);
-  end = std::min(std::max<int64_t>(end, start), extent);
-  Shape shape = x.shape();
-  shape[dim] = end - start;
-  Tensor out = make_tensor(shape, x.dtype());
-  move_rows(x, out, dim, range_rows(start, end), false);
-  Shape input_shape = x.shape();
-  record(out, "SliceBackward", {&x}, [input_shape, dim, start](const Tensor& grad, Grads& grads) {
-    grads.set(0, slice_backward(grad, input_shape, dim, start));
-  });
-  return out;
-}
-
-Tensor slice_backward(const Tensor& grad, const Shape& shape, int64_t dim, int64_t start) {
-  Tensor out = zeros(shape, dtype(grad.dtype()));
-  move_rows(grad, out, dim, range_rows(start, start + grad.shape()[dim]), true);
-  int64_t length = grad.shape()[dim];
-  record(out, "SliceBackwardBackward", {&grad}, [dim, start, length](const Tensor& g, Grads& grads) {
-    grads.set(0, slice(g, dim, start, start + length));
-  });
-  return out;
-}
-
-Tensor Tensor::slice(int64_t dim, int64_t start, int64_t end) const { return xgrad::slice(*this, dim, start, end); }
-
-Tensor Tensor::operator[](int64_t index) const {
-  check_defined("select", *this);
-  if (dim() == 0) throw std::invalid_argument("select: cannot index a 0-d tensor");
-  int64_t extent = shape()[0];
-  if (index < -extent || index >= extent)
-    throw std::out_of_range("select: index " + std::to_string(index) + " is out of bounds for dimension 0 with size " +
-                            std::to_string(extent));
-  if (index < 0) index += extent;
-  Shape rest(shape().begin() + 1, shape().end());
-  return xgrad::reshape(xgrad::slice(*this, 0, index, index + 1), rest);
-}
 
 Tensor index_select(const Tensor& x, int64_t dim, std::vector<int64_t> indices) {
   check_defined("index_select", x);
@@ -281,8 +127,10 @@ Tensor cat(const std::vector<Tensor>& tensors, int64_t dim) {
       continue;
     }
     Blocks source(t.shape(), dim);
+    Tensor hold;
+    const Tensor& part = dense(t, hold);
     XG_DISPATCH(t.dtype(), {
-      const T* in = t.impl()->data<T>();
+      const T* in = part.impl()->data<T>();
       T* to = out.impl()->data<T>();
       int64_t block = source.extent * source.inner;
       for (int64_t o = 0; o < source.outer && block > 0; ++o)

@@ -9,6 +9,7 @@
 
 #include "engine.hpp"
 #include "node.hpp"
+#include "ops_internal.hpp"
 #include "random.hpp"
 #include "tensor_impl.hpp"
 
@@ -107,15 +108,60 @@ Tensor make_tensor(Shape shape, Dtype dtype) {
 }
 
 Tensor make_alias(const Tensor& source, Shape shape) {
-  TensorImpl* impl = new TensorImpl(source.impl()->storage, std::move(shape), source.dtype());
-  if (impl->numel != source.numel()) {
+  const TensorImpl& from = *source.impl();
+  TensorImpl* impl = new TensorImpl(from.storage, std::move(shape), from.dtype);
+  impl->offset = from.offset;
+  if (impl->shape == from.shape) {
+    impl->strides = from.strides;
+  } else if (impl->numel != from.numel || !from.is_contiguous()) {
     std::string message = "reshape: shape " + shape_string(impl->shape) + " is invalid for input of shape " +
-                          shape_string(source.shape());
+                          shape_string(from.shape);
     delete impl;
     throw std::invalid_argument(message);
   }
   retain(impl);
   return Tensor(impl);
+}
+
+Shape contiguous_strides(const Shape& shape) {
+  Shape strides(shape.size());
+  int64_t step = 1;
+  for (size_t d = shape.size(); d-- > 0;) {
+    strides[d] = step;
+    step *= std::max<int64_t>(shape[d], 1);
+  }
+  return strides;
+}
+
+Tensor make_view(const Tensor& source, Shape shape, Shape strides, int64_t offset) {
+  const TensorImpl& from = *source.impl();
+  TensorImpl* impl = new TensorImpl(from.storage, std::move(shape), from.dtype);
+  impl->offset = offset;
+  // Row-major strides are not stored (dims of extent 1 may have any stride), so kernels see contiguity.
+  bool row_major = true;
+  for (size_t d = 0, step = 1; d < strides.size() && row_major; ++d) {
+    size_t r = strides.size() - 1 - d;
+    if (impl->shape[r] != 1 && strides[r] != static_cast<int64_t>(step)) row_major = false;
+    step *= static_cast<size_t>(impl->shape[r]);
+  }
+  if (!row_major && impl->numel > 1) impl->strides = std::move(strides);
+  impl->view_base = from.view_base ? from.view_base : Ref<TensorImpl>(source.impl());
+  impl->base_history = impl->view_base->history;
+  retain(impl);
+  return Tensor(impl);
+}
+
+const Tensor& dense(const Tensor& x, Tensor& holder) {
+  if (x.impl()->is_contiguous()) return x;
+  const TensorImpl& from = *x.impl();
+  holder = make_tensor(from.shape, from.dtype);
+  XG_DISPATCH(from.dtype, {
+    const T* in = from.data<T>();
+    T* out = holder.impl()->data<T>();
+    for_each_element(from.shape, from.strides, contiguous_strides(from.shape),
+                     [in, out](int64_t a, int64_t b) { out[b] = in[a]; });
+  });
+  return holder;
 }
 
 int64_t normalize_dim(int64_t dim, int64_t rank, const char* op) {
@@ -177,8 +223,15 @@ int64_t Tensor::size(int64_t d) const {
   return sizes[d < 0 ? d + rank : d];
 }
 Dtype Tensor::dtype() const { return checked(*this, "dtype").dtype; }
-bool Tensor::requires_grad() const { return impl_ && impl_->requires_grad; }
-bool Tensor::is_leaf() const { return !checked(*this, "is_leaf").grad_fn; }
+bool Tensor::requires_grad() const {
+  if (impl_ && impl_->view_base) refresh_view(*impl_);
+  return impl_ && impl_->requires_grad;
+}
+bool Tensor::is_leaf() const {
+  TensorImpl& impl = checked(*this, "is_leaf");
+  if (impl.view_base) refresh_view(impl);
+  return !impl.grad_fn;
+}
 
 Tensor& Tensor::requires_grad_(bool value) {
   TensorImpl& impl = checked(*this, "requires_grad_");
@@ -205,7 +258,8 @@ void Tensor::retain_grad() {
 bool Tensor::retains_grad() const { return impl_ && impl_->retains_grad; }
 
 std::string Tensor::grad_fn_name() const {
-  const TensorImpl& impl = checked(*this, "grad_fn_name");
+  TensorImpl& impl = checked(*this, "grad_fn_name");
+  if (impl.view_base) refresh_view(impl);
   return impl.grad_fn ? impl.grad_fn->name : "";
 }
 
@@ -259,7 +313,9 @@ template int64_t Tensor::item<int64_t>() const;
 
 template <class Out>
 std::vector<Out> Tensor::to_vector() const {
-  const TensorImpl& impl = checked(*this, "to_vector");
+  checked(*this, "to_vector");
+  Tensor hold;
+  const TensorImpl& impl = *dense(*this, hold).impl();
   std::vector<Out> values(static_cast<size_t>(impl.numel));
   XG_DISPATCH(impl.dtype, {
     const T* source = impl.data<T>();
@@ -383,6 +439,7 @@ static Tensor make_for(const char* op, Shape shape, Dtype dtype) {
 }
 
 static Tensor filled(const char* op, Shape shape, double value, TensorOptions options) {
+  check_fill_value(op, value, options.dtype());
   Tensor result = make_for(op, std::move(shape), options.dtype());
   XG_DISPATCH(options.dtype(), std::fill_n(result.impl()->data<T>(), result.numel(), static_cast<T>(value)));
   return finish(result, options);

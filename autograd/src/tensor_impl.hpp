@@ -4,6 +4,7 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <vector>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -91,6 +92,7 @@ struct Storage final : RefCounted {
 };
 
 struct Node;
+inline size_t dtype_size(Dtype dtype) { return dtype == kFloat64 ? 8 : 4; }
 
 struct TensorImpl final : RefCounted {
   TensorImpl(Shape shape_in, Dtype dtype_in);                   // fresh uninitialized storage
@@ -100,6 +102,10 @@ struct TensorImpl final : RefCounted {
 
   Ref<Storage> storage;
   Shape shape;
+  // Element strides, empty when the tensor is row-major contiguous (nearly always: no allocation, and a
+  // single test tells kernels they may run flat loops). `offset` is where element 0 sits in the storage.
+  Shape strides;
+  int64_t offset = 0;
   int64_t numel = 0;
   Dtype dtype = kFloat32;
   bool requires_grad = false;
@@ -111,18 +117,65 @@ struct TensorImpl final : RefCounted {
   // take it without a lock: whoever holds the leaf holds it alive.
   std::atomic<Node*> grad_accumulator{nullptr};
 
-  void* raw() const { return storage->data(); }
-  template <class T> T* data() const { return static_cast<T*>(storage->data()); }
+  // For views (tensors made by a view op): the tensor whose storage they show, itself never a view.
+  Ref<TensorImpl> view_base;
+  // A base's history count goes up when an in-place op gives it a new grad_fn; a view remembers the count
+  // its own grad_fn was made at, and rebuilds it from the base's when they differ (refresh_view).
+  uint32_t history = 0;
+  uint32_t base_history = 0;
+
+  bool is_contiguous() const { return strides.empty(); }
+  void* raw() const { return static_cast<char*>(storage->data()) + offset * static_cast<int64_t>(dtype_size(dtype)); }
+  template <class T> T* data() const { return static_cast<T*>(storage->data()) + offset; }
 };
 
 inline TensorImpl* impl_of(const Tensor& tensor) { return tensor.impl(); }
 int64_t checked_numel(const Shape& shape, const char* op);
-inline size_t dtype_size(Dtype dtype) { return dtype == kFloat64 ? 8 : 4; }
+
+// Row-major strides of `shape`.
+Shape contiguous_strides(const Shape& shape);
+// The strides of `impl`, explicit or row-major.
+inline Shape strides_of(const TensorImpl& impl) { return impl.is_contiguous() ? contiguous_strides(impl.shape) : impl.strides; }
+
+// The one way to walk a strided layout: calls visit(a, b) for every element in row-major order of `shape`,
+// with its offsets in two stride systems (a source and a target, say). The innermost dimension runs as a
+// plain loop.
+template <class Visit>
+void for_each_element(const Shape& shape, const Shape& strides_a, const Shape& strides_b, Visit visit) {
+  const size_t rank = shape.size();
+  for (int64_t extent : shape)
+    if (extent == 0) return;
+  if (rank == 0) return visit(int64_t(0), int64_t(0));
+  const int64_t inner = shape[rank - 1], step_a = strides_a[rank - 1], step_b = strides_b[rank - 1];
+  std::vector<int64_t> index(rank, 0);
+  int64_t a = 0, b = 0;
+  while (true) {
+    for (int64_t i = 0; i < inner; ++i) visit(a + i * step_a, b + i * step_b);
+    size_t d = rank - 1;  // advance the outer dimensions like an odometer
+    while (d-- > 0) {
+      a += strides_a[d];
+      b += strides_b[d];
+      if (++index[d] < shape[d]) break;
+      a -= strides_a[d] * shape[d];
+      b -= strides_b[d] * shape[d];
+      index[d] = 0;
+    }
+    if (d == static_cast<size_t>(-1)) return;
+  }
+}
 
 // A new tensor with fresh storage.
 Tensor make_tensor(Shape shape, Dtype dtype);
 // A tensor sharing `source`'s storage under another shape (same element count), without history.
+// `source` must be contiguous.
 Tensor make_alias(const Tensor& source, Shape shape);
+// A view of `source`'s storage with the given geometry (strides and offset in elements, offset absolute
+// in the storage), without history; its view_base is source's base, or source itself.
+Tensor make_view(const Tensor& source, Shape shape, Shape strides, int64_t offset);
+// `x` itself when contiguous, else a contiguous copy kept in `holder` (no history: for kernels only).
+const Tensor& dense(const Tensor& x, Tensor& holder);
+// Brings a view's grad_fn up to date after its base's history changed (see TensorImpl::history).
+void refresh_view(TensorImpl& view);
 
 int64_t normalize_dim(int64_t dim, int64_t rank, const char* op);
 

@@ -70,9 +70,12 @@ Tensor mse_loss(const Tensor& input, const Tensor& target, Reduction reduction) 
   if (reduction == Reduction::None) return pow(sub(input, target), 2.0);
   const double scale = reduction == Reduction::Mean ? 1.0 / static_cast<double>(input.numel()) : 1.0;
   Tensor out = make_tensor({}, input.dtype());
+  Tensor hold_a, hold_b;
+  const Tensor& dense_input = dense(input, hold_a);
+  const Tensor& dense_target = dense(target, hold_b);
   XG_DISPATCH(input.dtype(), {
-    const T* a = input.impl()->data<T>();
-    const T* b = target.impl()->data<T>();
+    const T* a = dense_input.impl()->data<T>();
+    const T* b = dense_target.impl()->data<T>();
     const int64_t n = input.numel();
     T total = sum_lanes<T>(n, [a, b](int64_t i) { return (a[i] - b[i]) * (a[i] - b[i]); });
     *out.impl()->data<T>() = reduction == Reduction::Mean ? total / static_cast<T>(n) : total;

@@ -40,9 +40,10 @@ void check_bound(const Tensor& tensor, double value, const char* op, const char*
 template <class Draw>
 Tensor fill_with(Tensor tensor, Draw draw) {
   NoGradGuard no_grad;  // initialization is not part of any graph
+  const Shape strides = strides_of(*tensor.impl());  // a view is filled through its strides
   XG_DISPATCH(tensor.dtype(), {
     T* data = tensor.impl()->data<T>();
-    for (int64_t i = 0, n = tensor.numel(); i < n; ++i) data[i] = static_cast<T>(draw());
+    for_each_element(tensor.shape(), strides, strides, [&](int64_t at, int64_t) { data[at] = static_cast<T>(draw()); });
   });
   tensor.impl()->storage->version.fetch_add(1);
   return tensor;

@@ -43,7 +43,9 @@ bool is_directory(const std::string& path) {
 
 std::string to_npy(const Tensor& tensor) {
   std::string bytes;
-  XG_DISPATCH(tensor.dtype(), bytes = xt::dump_npy(adapt<T>(*tensor.impl())));
+  Tensor hold;
+  const Tensor& values = dense(tensor, hold);
+  XG_DISPATCH(tensor.dtype(), bytes = xt::dump_npy(adapt<T>(*values.impl())));
   return bytes;
 }
 

@@ -79,8 +79,10 @@ void adam_kernel(const AdamBuffers<T>& b, const AdamConstants& c, bool maximize)
 // negative entry would reach sqrt), while NaN and infinity are what a diverged run legitimately saves, and
 // must load back. `what` is the start of the message, "Adam state: 'state.0.exp_avg_sq".
 void check_non_negative(const Tensor& t, const std::string& what) {
+  Tensor hold;
+  const Tensor& values = dense(t, hold);
   XG_DISPATCH(t.dtype(), {
-    const T* data = t.impl()->data<T>();
+    const T* data = values.impl()->data<T>();
     for (int64_t k = 0, n = t.numel(); k < n; ++k)
       if (data[k] < 0)
         throw std::invalid_argument(what + "' has the value " + number_string(static_cast<double>(data[k])) + " at " +

@@ -415,3 +415,15 @@ TEST_CASE("random ops on random shapes with zero-size dims either work or throw 
   }
   CHECK(worked > 1000);
 }
+
+TEST_CASE("fill values a float32 tensor cannot hold are refused, as PyTorch does; a tensor is not its own grad") {
+  CHECK_THROWS_WITH_AS(xg::full({2}, 1e300), doctest::Contains("full: value"), std::invalid_argument);
+  xg::Tensor t = xg::zeros({2});
+  CHECK_THROWS_WITH_AS(t.fill_(-1e39), doctest::Contains("fill_: value"), std::invalid_argument);
+  CHECK(std::isinf(xg::full({1}, INFINITY).item()));  // infinities and NaN are float32 values
+  CHECK(xg::full({1}, 1e300, xg::dtype(xg::kFloat64)).item() == 1e300);
+  xg::Tensor p = xg::ones({2}, xg::requires_grad());
+  p.mutable_grad() = p;
+  CHECK_THROWS_WITH_AS((p * 2.0).sum().backward(), doctest::Contains("its own grad"), std::invalid_argument);
+  p.mutable_grad() = xg::Tensor();  // no cycle left behind
+}

@@ -103,18 +103,39 @@ class Tensor {
   Tensor max() const;
   Tensor min() const;
   Tensor matmul(const Tensor& other) const;
+  Tensor index_select(int64_t dim, std::vector<int64_t> indices) const;
+
+  // --- layout: strides and offset count elements; see the README's Memory section
+  int64_t stride(int64_t dim) const;
+  Shape strides() const;
+  int64_t storage_offset() const;
+  bool is_contiguous() const;
+  Tensor contiguous() const;  // itself when contiguous, else a contiguous copy (differentiable)
+  bool is_view() const;
+  Tensor _base() const;  // the tensor a view shares its storage with; undefined for non-views
+
+  // --- views: share storage with this tensor (writes show through both ways), like PyTorch's
+  Tensor operator[](int64_t index) const;  // select(0, index)
+  Tensor select(int64_t dim, int64_t index) const;
+  Tensor slice(int64_t dim = 0, int64_t start = 0, int64_t end = INT64_MAX, int64_t step = 1) const;
+  Tensor narrow(int64_t dim, int64_t start, int64_t length) const;
   Tensor t() const;
   Tensor transpose(int64_t dim0, int64_t dim1) const;
-  Tensor reshape(Shape shape) const;
+  Tensor permute(std::vector<int64_t> dims) const;
+  Tensor expand(Shape sizes) const;  // -1 keeps a dimension's size
+  Tensor expand_as(const Tensor& other) const;
+  Tensor view(Shape shape) const;  // throws when the strides cannot express it (use reshape)
+  Tensor view_as(const Tensor& other) const;
+  Tensor reshape(Shape shape) const;  // a view when possible, else a copy
+  Tensor flatten(int64_t start_dim = 0, int64_t end_dim = -1) const;
   Tensor unsqueeze(int64_t dim) const;
   Tensor squeeze() const;
   Tensor squeeze(int64_t dim) const;
-  Tensor operator[](int64_t index) const;  // select on dim 0
-  Tensor slice(int64_t dim, int64_t start, int64_t end) const;
-  Tensor index_select(int64_t dim, std::vector<int64_t> indices) const;
+  Tensor diagonal(int64_t offset = 0, int64_t dim1 = 0, int64_t dim2 = 1) const;
   Tensor operator-() const;
 
-  // --- in place (bump the version counter; refused on leaves that require grad while grad mode is on)
+  // --- in place, on any tensor including views (writes go to the shared storage). Each bumps the version
+  // counter; refused on leaves that require grad, and views of them, while grad mode is on
   Tensor& operator+=(const Tensor& other);
   Tensor& operator-=(const Tensor& other);
   Tensor& operator*=(const Tensor& other);
@@ -123,9 +144,19 @@ class Tensor {
   Tensor& operator-=(double value);
   Tensor& operator*=(double value);
   Tensor& operator/=(double value);
+  Tensor& add_(const Tensor& other);
+  Tensor& sub_(const Tensor& other);
+  Tensor& mul_(const Tensor& other);
+  Tensor& div_(const Tensor& other);
+  Tensor& add_(double value);
+  Tensor& sub_(double value);
+  Tensor& mul_(double value);
+  Tensor& div_(double value);
+  Tensor& neg_();
+  Tensor& clamp_(double min, double max);
   Tensor& zero_();
   Tensor& fill_(double value);
-  Tensor& copy_(const Tensor& source);
+  Tensor& copy_(const Tensor& source);  // broadcasts and converts the source; differentiable
 
   TensorImpl* impl() const { return impl_; }
 
@@ -189,7 +220,12 @@ Tensor squeeze(const Tensor& x);
 Tensor squeeze(const Tensor& x, int64_t dim);
 Tensor broadcast_to(const Tensor& x, Shape shape);
 Tensor sum_to(const Tensor& x, const Shape& shape);  // undoes broadcasting
-Tensor slice(const Tensor& x, int64_t dim, int64_t start, int64_t end);
+Tensor slice(const Tensor& x, int64_t dim, int64_t start, int64_t end, int64_t step = 1);
+Tensor select(const Tensor& x, int64_t dim, int64_t index);
+Tensor narrow(const Tensor& x, int64_t dim, int64_t start, int64_t length);
+Tensor permute(const Tensor& x, std::vector<int64_t> dims);
+Tensor diagonal(const Tensor& x, int64_t offset = 0, int64_t dim1 = 0, int64_t dim2 = 1);
+Tensor flatten(const Tensor& x, int64_t start_dim = 0, int64_t end_dim = -1);
 Tensor index_select(const Tensor& x, int64_t dim, std::vector<int64_t> indices);
 Tensor cat(const std::vector<Tensor>& tensors, int64_t dim = 0);
 Tensor stack(const std::vector<Tensor>& tensors, int64_t dim = 0);
