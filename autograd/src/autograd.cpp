@@ -25,7 +25,17 @@ std::vector<Tensor> differentiable(const std::vector<Tensor>& inputs) {
     if (inputs[i].dtype() != kFloat64)
       throw std::invalid_argument("gradcheck: input " + std::to_string(i) +
                                   " is float32; finite differences need float64 inputs");
-    if (inputs[i].requires_grad()) result.push_back(inputs[i]);
+    if (inputs[i].requires_grad()) {
+      // Perturbing one element of an overlapping input would move several of its positions at once.
+      const Shape& shape = inputs[i].shape();
+      Shape strides = inputs[i].strides();
+      for (size_t d = 0; d < shape.size(); ++d)
+        if (strides[d] == 0 && shape[d] > 1)
+          throw std::invalid_argument("gradcheck: input " + std::to_string(i) +
+                                      " has a dimension with stride 0; gradcheck only supports inputs that do not "
+                                      "overlap in memory (pass the tensor before expand)");
+      result.push_back(inputs[i]);
+    }
   }
   if (result.empty()) throw std::invalid_argument("gradcheck: no input requires grad");
   return result;

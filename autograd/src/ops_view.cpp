@@ -205,7 +205,15 @@ Tensor reshaped(const char* op, const Tensor& x, Shape requested, bool may_copy)
   } else if (view_strides(impl.shape, impl.strides, shape, strides)) {
     out = make_view(x, shape, strides, impl.offset);
   } else if (may_copy) {
-    return reshaped(op, x.contiguous(), std::move(shape), false);
+    // A copy, as PyTorch's reshape makes when strides cannot express the shape: not a view of x.
+    Tensor copy = x.contiguous();
+    out = make_alias(copy, shape);
+    if (any_requires_grad({&copy})) {
+      Shape input_shape = x.shape();
+      record(out, "ViewBackward", {&copy},
+             [input_shape](const Tensor& grad, Grads& grads) { grads.set(0, reshape(grad, input_shape)); });
+    }
+    return out;
   } else {
     throw std::invalid_argument(std::string(op) + ": view size is not compatible with input tensor's size and stride " +
                                 "(at least one dimension spans across two contiguous subspaces); use .reshape(...) instead");

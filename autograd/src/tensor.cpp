@@ -186,13 +186,16 @@ Tensor::Tensor(TensorImpl* impl) : impl_(impl) {}
 Tensor::Tensor(const Tensor& other) : impl_(other.impl_) {
   if (impl_) retain(impl_);
 }
-Tensor& Tensor::operator=(const Tensor& other) {
+Tensor& Tensor::operator=(const Tensor& other) && { return copy_(other); }
+Tensor& Tensor::operator=(Tensor&& other) && { return copy_(other); }
+Tensor& Tensor::operator=(double value) && { return fill_(value); }
+Tensor& Tensor::operator=(const Tensor& other) & {
   if (other.impl_) retain(other.impl_);
   if (impl_) release(impl_);
   impl_ = other.impl_;
   return *this;
 }
-Tensor& Tensor::operator=(Tensor&& other) noexcept {
+Tensor& Tensor::operator=(Tensor&& other) & noexcept {
   if (this != &other) {
     if (impl_) release(impl_);
     impl_ = other.impl_;

@@ -49,8 +49,13 @@ class Tensor {
   Tensor() = default;
   Tensor(const Tensor& other);
   Tensor(Tensor&& other) noexcept : impl_(other.impl_) { other.impl_ = nullptr; }
-  Tensor& operator=(const Tensor& other);
-  Tensor& operator=(Tensor&& other) noexcept;
+  Tensor& operator=(const Tensor& other) &;
+  Tensor& operator=(Tensor&& other) & noexcept;
+  // Assigning to a temporary writes into it, as in LibTorch: `x[0] = y` copies y into row 0 of x,
+  // `w[0][0] = 0.5` fills that element (under NoGradGuard for a parameter).
+  Tensor& operator=(const Tensor& other) &&;
+  Tensor& operator=(Tensor&& other) &&;
+  Tensor& operator=(double value) &&;
   ~Tensor();
   explicit Tensor(TensorImpl* impl);  // adopts one reference; for the library's own code
 
