@@ -36,6 +36,7 @@ awk -F'|' '
     name["W5"] = "MLP 512-1024-1024-1, b=256, AdamW, 1 thread"; target["W5"] = ">= 85% of sgemm"
     name["W5x2"] = "same, 2 threads";                        target["W5x2"] = "-"
     name["W6"] = "chain y = y*c + d, per iteration";        target["W6"] = "<= 0.2 us/op"
+    name["W7"] = "x [256,512] @ w.t(), w [1024,512], forward"; target["W7"] = "no copy of w"
     name["C"] = "compile a training-loop file (g++ -O2)";   target["C"] = "<= 3 s"
   }
   FNR == NR { x[$1] = $2; unit[$1] = $3; note[$1] = $4; order[++n] = $1; next }

@@ -24,12 +24,13 @@ static double peak_rss_mb() {
 
 // Raw OpenBLAS sgemm throughput for an m x k by k x n product, as the W5 reference: the best of several
 // timed runs, so a noisy neighbour cannot lower the bar W5 is measured against.
-static double sgemm_gflops(int m, int n, int k) {
+static double sgemm_gflops(int m, int n, int k, bool transpose_b = false) {
   std::vector<float> a(size_t(m) * k, 0.5f), b(size_t(k) * n, 0.25f), c(size_t(m) * n);
   double best = 1e30;
   for (int run = 0; run < 3; ++run) {
     auto start = Clock::now();
-    cblas_sgemm(101, 111, 111, m, n, k, 1.0f, a.data(), k, b.data(), n, 0.0f, c.data(), n);
+    cblas_sgemm(101, 111, transpose_b ? 112 : 111, m, n, k, 1.0f, a.data(), k, b.data(), transpose_b ? k : n, 0.0f,
+                c.data(), n);
     best = std::min(best, std::chrono::duration<double>(Clock::now() - start).count());
   }
   return 2.0 * m * n * k / best / 1e9;
@@ -153,6 +154,18 @@ int main() {
     std::snprintf(note, sizeof note, "%.3f us per primitive op (mul or add); best run %.3f us per op",
                   timing.median / (2 * chain) * 1e6, timing.best / (2 * chain) * 1e6);
     row("W6", timing.median / chain * 1e6, "us/iteration", note);
+  }
+  {  // W7: a product with a transposed view, forward only, against the same product with a copied operand
+    xg::Tensor x = xg::randn({256, 512}), w = xg::randn({1024, 512});
+    xg::NoGradGuard no_grad;
+    Timing view = time_runs(9, 20, [&] { (void)x.matmul(w.t()); });
+    Timing copied = time_runs(9, 20, [&] { (void)x.matmul(w.t().contiguous()); });
+    double gflops = 2.0 * 256 * 1024 * 512 / view.median / 1e9, raw = sgemm_gflops(256, 1024, 512, true);
+    char note[192];
+    std::snprintf(note, sizeof note,
+                  "%.1f GFLOP/s = %.0f%% of raw sgemm with B transposed (%.1f GFLOP/s); copying w.t() first: %.3f ms",
+                  gflops, 100 * gflops / raw, raw, copied.median * 1e3);
+    row("W7", view.median * 1e3, "ms/product", note);
   }
   return 0;
 }

@@ -75,6 +75,27 @@ void gemm(bool transpose_a, bool transpose_b, int64_t n, int64_t m, int64_t k, c
 }
 }  // namespace
 
+// `x` as bmm reads it: contiguous storage, read transposed when `transposed`. A tensor whose last two dims
+// are a transposed view of contiguous storage (w.t(), x.transpose(-2, -1)) is passed as that storage with
+// the flag flipped, so BLAS reads it in place instead of a copy being made.
+static Tensor gemm_operand(const Tensor& x, bool& transposed) {
+  const TensorImpl& impl = *x.impl();
+  if (impl.is_contiguous() || impl.shape.size() < 2) return x.contiguous();
+  Tensor swapped = transpose(x, -2, -1);
+  if (swapped.impl()->is_contiguous()) {
+    transposed = !transposed;
+    return swapped;
+  }
+  return x.contiguous();
+}
+
+// a [n, k] @ b [k, m] (or batched alike), transposed views read in place.
+static Tensor matrix_product(const Tensor& a, const Tensor& b) {
+  bool transpose_a = false, transpose_b = false;
+  Tensor left = gemm_operand(a, transpose_a), right = gemm_operand(b, transpose_b);
+  return bmm(left, right, transpose_a, transpose_b);
+}
+
 // a: [n, k] or [B, n, k] (stored [.., k, n] when transpose_a), b likewise; same rank, same batch.
 Tensor bmm(const Tensor& a, const Tensor& b, bool transpose_a, bool transpose_b) {
   check_same_dtype("matmul", a, b);
@@ -121,11 +142,11 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
   if (ra == 0 || rb == 0) cannot_multiply(a, b, "both arguments need at least one dimension");
   if (ra == 1 && rb == 1) {
     if (a.numel() != b.numel()) cannot_multiply(a, b, "vector lengths differ");
-    return reshape(bmm(a.unsqueeze(0), b.unsqueeze(1), false, false), {});
+    return reshape(matrix_product(a.unsqueeze(0), b.unsqueeze(1)), {});
   }
-  if (ra == 2 && rb == 2) return bmm(a, b, false, false);
-  if (ra == 1 && rb == 2) return bmm(a.unsqueeze(0), b, false, false).squeeze(0);
-  if (ra == 2 && rb == 1) return bmm(a, b.unsqueeze(1), false, false).squeeze(1);
+  if (ra == 2 && rb == 2) return matrix_product(a, b);
+  if (ra == 1 && rb == 2) return matrix_product(a.unsqueeze(0), b).squeeze(0);
+  if (ra == 2 && rb == 1) return matrix_product(a, b.unsqueeze(1)).squeeze(1);
   // Batched: vectors become matrices, then batch dimensions broadcast.
   Tensor left = ra == 1 ? a.unsqueeze(0) : a;
   Tensor right = rb == 1 ? b.unsqueeze(1) : b;
@@ -140,7 +161,7 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
     result.back() = m;
     int64_t rows = 1;
     for (size_t d = 0; d + 1 < ls.size(); ++d) rows *= ls[d];
-    Tensor out = reshape(bmm(reshape(left, {rows, k}), right, false, false), result);
+    Tensor out = reshape(matrix_product(reshape(left, {rows, k}), right), result);
     return rb == 1 ? out.squeeze(-1) : out;
   }
   Shape batch;
@@ -154,8 +175,8 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
   Shape left_full = batch, right_full = batch;
   left_full.insert(left_full.end(), {n, k});
   right_full.insert(right_full.end(), {k, m});
-  Tensor product = bmm(reshape(broadcast_to(left, left_full), {count, n, k}),
-                       reshape(broadcast_to(right, right_full), {count, k, m}), false, false);
+  Tensor product = matrix_product(reshape(broadcast_to(left, left_full), {count, n, k}),
+                      reshape(broadcast_to(right, right_full), {count, k, m}));
   result = batch;
   result.insert(result.end(), {n, m});
   Tensor out = reshape(product, result);

@@ -235,3 +235,14 @@ TEST_CASE("optimizers refuse a strided parameter or gradient instead of updating
   xg::optim::SGD sgd({p}, xg::optim::SGDOptions(0.1));
   CHECK_THROWS_WITH_AS(sgd.step(), doctest::Contains("contiguous"), std::invalid_argument);
 }
+
+TEST_CASE("matmul reads transposed views in place and differentiates through them") {
+  xg::Tensor x = random_input({4, 3}), w = random_input({5, 3});
+  check_values(x.matmul(w.t()), x.matmul(w.t().contiguous()).to_vector<double>(), 1e-12);
+  check_values(x.t().t().matmul(w.t()), x.matmul(w.t().contiguous()).to_vector<double>(), 1e-12);
+  xg::Tensor batch = random_input({2, 3, 4});
+  check_values(batch.transpose(1, 2).matmul(x.t()), batch.transpose(1, 2).contiguous().matmul(x.t().contiguous()).to_vector<double>(), 1e-12);
+  auto f = [](const std::vector<xg::Tensor>& in) { return in[0].matmul(in[1].t()) + in[1].t().t().matmul(in[0].t()).t(); };
+  CHECK(xg::autograd::gradcheck(f, {x, w}));
+  CHECK(xg::autograd::gradgradcheck(f, {x, w}));
+}
