@@ -34,8 +34,28 @@ T sum_lanes(int64_t n, Value value) {
   for (; i < n; ++i) lanes[i % 8] += value(i);
   return ((lanes[0] + lanes[1]) + (lanes[2] + lanes[3])) + ((lanes[4] + lanes[5]) + (lanes[6] + lanes[7]));
 }
-// Throws `op: dtypes float32 and float64 differ` (xgrad does not promote silently).
+// Throws `op: dtypes float32 and float64 differ` (for ops that, like PyTorch's, do not promote).
 void check_same_dtype(const char* op, const Tensor& a, const Tensor& b);
+// PyTorch's type promotion (torch.result_type) for two tensors: bool < integer < floating, and a 0-d
+// tensor raises the category but not the width of tensors with dimensions.
+Dtype result_type(const Tensor& a, const Tensor& b);
+// Both operands of a binary op in their common dtype, converted through differentiable to() only when
+// they differ (gradients then come back in each input's own dtype). `floating`: the result is always
+// floating point (true division), integers and bools compute in float32.
+class Promoted {
+ public:
+  Promoted(const char* op, const Tensor& a, const Tensor& b, bool floating = false);
+  const Tensor& a() const { return *a_; }
+  const Tensor& b() const { return *b_; }
+
+ private:
+  Tensor hold_a_, hold_b_;
+  const Tensor* a_;
+  const Tensor* b_;
+};
+// The tensor operand of an op with a C++ number: floating tensors as they are; an integer or bool tensor
+// keeps an integer dtype with an integral-valued number, else computes in float32 (always when `floating`).
+const Tensor& scalar_operand(const char* op, const Tensor& x, double scalar, bool floating, Tensor& holder);
 void check_defined(const char* op, const Tensor& x);
 // NumPy broadcasting of two shapes; throws `op: shapes [..] and [..] cannot broadcast`.
 Shape broadcast_shapes(const char* op, const Shape& a, const Shape& b);

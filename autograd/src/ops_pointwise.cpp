@@ -72,9 +72,59 @@ Shape broadcast_shapes(const char* op, const Shape& a, const Shape& b) {
   return out;
 }
 
+// ---------------------------------------------------------------- type promotion (torch.result_type)
+
+namespace {
+int rank_of(Dtype dtype) {  // bool < int32 < int64 < float32 < float64: promotion takes the higher
+  switch (dtype) {
+    case Dtype::Bool: return 0;
+    case Dtype::Int32: return 1;
+    case Dtype::Int64: return 2;
+    case Dtype::Float32: return 3;
+    case Dtype::Float64: return 4;
+  }
+  return 0;
+}
+int category_of(Dtype dtype) { return dtype == kBool ? 0 : is_floating_point(dtype) ? 2 : 1; }
+Dtype promote(Dtype a, Dtype b) { return rank_of(a) >= rank_of(b) ? a : b; }
+}  // namespace
+
+Dtype result_type(const Tensor& a, const Tensor& b) {
+  const Dtype da = a.dtype(), db = b.dtype();
+  if (da == db) return da;
+  const bool a_dims = a.dim() > 0, b_dims = b.dim() > 0;
+  if (a_dims == b_dims) return promote(da, db);
+  // A 0-d tensor changes the result only by raising its category (bool < integer < floating).
+  const Dtype with_dims = a_dims ? da : db, zero_dim = a_dims ? db : da;
+  if (is_floating_point(with_dims)) return with_dims;
+  if (with_dims == kBool || is_floating_point(zero_dim)) return promote(with_dims, zero_dim);
+  return with_dims;
+}
+
+Promoted::Promoted(const char* op, const Tensor& a, const Tensor& b, bool floating) {
+  check_defined(op, a);
+  check_defined(op, b);
+  Dtype common = result_type(a, b);
+  if (floating && !is_floating_point(common)) common = kFloat32;
+  a_ = a.dtype() == common ? &a : &(hold_a_ = a.to(common));
+  b_ = b.dtype() == common ? &b : &(hold_b_ = b.to(common));
+}
+
+const Tensor& scalar_operand(const char* op, const Tensor& x, double scalar, bool floating, Tensor& holder) {
+  check_defined(op, x);
+  const Dtype dtype = x.dtype();
+  if (is_floating_point(dtype)) return x;
+  // An integral-valued scalar keeps integer results (bool becomes int64, as with a C++ integer in PyTorch);
+  // any other scalar, or an op whose result is always floating, gives float32.
+  Dtype target = !floating && std::isfinite(scalar) && scalar == std::trunc(scalar) ? (dtype == kBool ? kInt64 : dtype)
+                                                                                   : kFloat32;
+  return target == dtype ? x : (holder = x.to(target));
+}
+
 namespace {
 
 // Kernels run on contiguous data: a strided input is copied first (dense), the output is always fresh.
+// Operands already share a dtype (see Promoted).
 template <class Op>
 Tensor binary_forward(const char* op, const Tensor& a_in, const Tensor& b_in, Op scalar_op) {
   check_same_dtype(op, a_in, b_in);
@@ -82,7 +132,7 @@ Tensor binary_forward(const char* op, const Tensor& a_in, const Tensor& b_in, Op
   const Tensor& a = dense(a_in, hold_a);
   const Tensor& b = dense(b_in, hold_b);
   Tensor out = make_tensor(broadcast_shapes(op, a.shape(), b.shape()), a.dtype());
-  XG_DISPATCH(a.dtype(), binary_kernel<T>(*a.impl(), *b.impl(), *out.impl(), scalar_op));
+  XG_DISPATCH_ALL(a.dtype(), binary_kernel<T>(*a.impl(), *b.impl(), *out.impl(), scalar_op));
   return out;
 }
 
@@ -92,15 +142,16 @@ Tensor unary_forward(const char* op, const Tensor& x_in, Op scalar_op) {
   Tensor hold;
   const Tensor& x = dense(x_in, hold);
   Tensor out = make_tensor(x.shape(), x.dtype());
-  XG_DISPATCH(x.dtype(), unary_kernel<T>(*x.impl(), *out.impl(), scalar_op));
+  XG_DISPATCH_ALL(x.dtype(), unary_kernel<T>(*x.impl(), *out.impl(), scalar_op));
   return out;
 }
 
+// Transcendental functions: integer and bool inputs compute in float32, as in PyTorch.
 template <class Scalar, class Vector>
 Tensor math_forward(const char* op, const Tensor& x_in, Scalar scalar_op, Vector vector_op) {
   check_defined(op, x_in);
-  Tensor hold;
-  const Tensor& x = dense(x_in, hold);
+  Tensor hold, as_float;
+  const Tensor& x = dense(is_floating_point(x_in.dtype()) ? x_in : (as_float = x_in.to(kFloat32)), hold);
   Tensor out = make_tensor(x.shape(), x.dtype());
   XG_DISPATCH(x.dtype(), math_kernel<T>(*x.impl(), *out.impl(), scalar_op, vector_op));
   return out;
@@ -115,7 +166,10 @@ struct Divide { template <class T> T operator()(T x, T y) const { return x / y; 
 
 // ---------------------------------------------------------------- binary
 
-Tensor add(const Tensor& a, const Tensor& b) {
+Tensor add(const Tensor& a_in, const Tensor& b_in) {
+  Promoted promoted("add", a_in, b_in);
+  const Tensor& a = promoted.a();
+  const Tensor& b = promoted.b();
   Tensor out = binary_forward("add", a, b, Plus{});
   record(out, "AddBackward", {&a, &b}, [](const Tensor& grad, Grads& grads) {
     grads.set(0, grad);
@@ -124,7 +178,13 @@ Tensor add(const Tensor& a, const Tensor& b) {
   return out;
 }
 
-Tensor sub(const Tensor& a, const Tensor& b) {
+Tensor sub(const Tensor& a_in, const Tensor& b_in) {
+  Promoted promoted("sub", a_in, b_in);
+  const Tensor& a = promoted.a();
+  const Tensor& b = promoted.b();
+  if (a.dtype() == kBool)
+    throw std::invalid_argument("sub: subtraction, the `-` operator, with two bool tensors is not supported; use "
+                                "logical_xor() instead");
   Tensor out = binary_forward("sub", a, b, Minus{});
   record(out, "SubBackward", {&a, &b}, [](const Tensor& grad, Grads& grads) {
     grads.set(0, grad);
@@ -133,7 +193,10 @@ Tensor sub(const Tensor& a, const Tensor& b) {
   return out;
 }
 
-Tensor mul(const Tensor& a, const Tensor& b) {
+Tensor mul(const Tensor& a_in, const Tensor& b_in) {
+  Promoted promoted("mul", a_in, b_in);
+  const Tensor& a = promoted.a();
+  const Tensor& b = promoted.b();
   Tensor out = binary_forward("mul", a, b, Times{});
   if (any_requires_grad({&a, &b})) {
     SavedTensor saved_a(a, false), saved_b(b, false);
@@ -145,7 +208,10 @@ Tensor mul(const Tensor& a, const Tensor& b) {
   return out;
 }
 
-Tensor div(const Tensor& a, const Tensor& b) {
+Tensor div(const Tensor& a_in, const Tensor& b_in) {
+  Promoted promoted("div", a_in, b_in, true);
+  const Tensor& a = promoted.a();
+  const Tensor& b = promoted.b();
   Tensor out = binary_forward("div", a, b, Divide{});
   if (any_requires_grad({&a, &b})) {
     SavedTensor saved_a(a, false), saved_b(b, false);
@@ -158,7 +224,10 @@ Tensor div(const Tensor& a, const Tensor& b) {
   return out;
 }
 
-Tensor pow(const Tensor& base, const Tensor& exponent) {
+Tensor pow(const Tensor& base_in, const Tensor& exponent_in) {
+  Promoted promoted("pow", base_in, exponent_in);
+  const Tensor& base = promoted.a();
+  const Tensor& exponent = promoted.b();
   Tensor out = binary_forward("pow", base, exponent, [](auto x, auto y) { return std::pow(x, y); });
   if (any_requires_grad({&base, &exponent})) {
     SavedTensor saved_base(base, false), saved_exponent(exponent, false), saved_out(out, true);
@@ -186,31 +255,41 @@ Tensor pow(const Tensor& base, const Tensor& exponent) {
 
 // ---------------------------------------------------------------- with a double
 
-Tensor add(const Tensor& a, double b) {
+Tensor add(const Tensor& a_in, double b) {
+  Tensor hold;
+  const Tensor& a = scalar_operand("add", a_in, b, false, hold);
   Tensor out = unary_forward("add", a, [b](auto x) { return x + static_cast<decltype(x)>(b); });
   record(out, "AddBackward", {&a}, [](const Tensor& grad, Grads& grads) { grads.set(0, grad); });
   return out;
 }
 
-Tensor mul(const Tensor& a, double b) {
+Tensor mul(const Tensor& a_in, double b) {
+  Tensor hold;
+  const Tensor& a = scalar_operand("mul", a_in, b, false, hold);
   Tensor out = unary_forward("mul", a, [b](auto x) { return x * static_cast<decltype(x)>(b); });
   record(out, "MulBackward", {&a}, [b](const Tensor& grad, Grads& grads) { grads.set(0, mul(grad, b)); });
   return out;
 }
 
-Tensor div(const Tensor& a, double b) {
+Tensor div(const Tensor& a_in, double b) {
+  Tensor hold;
+  const Tensor& a = scalar_operand("div", a_in, b, true, hold);
   Tensor out = unary_forward("div", a, [b](auto x) { return x / static_cast<decltype(x)>(b); });
   record(out, "DivBackward", {&a}, [b](const Tensor& grad, Grads& grads) { grads.set(0, div(grad, b)); });
   return out;
 }
 
-Tensor rsub(const Tensor& a, double b) {
+Tensor rsub(const Tensor& a_in, double b) {
+  Tensor hold;
+  const Tensor& a = scalar_operand("rsub", a_in, b, false, hold);
   Tensor out = unary_forward("rsub", a, [b](auto x) { return static_cast<decltype(x)>(b) - x; });
   record(out, "RsubBackward", {&a}, [](const Tensor& grad, Grads& grads) { grads.set(0, neg(grad)); });
   return out;
 }
 
-Tensor rdiv(const Tensor& a, double b) {
+Tensor rdiv(const Tensor& a_in, double b) {
+  Tensor hold;
+  const Tensor& a = scalar_operand("rdiv", a_in, b, true, hold);
   Tensor out = unary_forward("rdiv", a, [b](auto x) { return static_cast<decltype(x)>(b) / x; });
   if (any_requires_grad({&a})) {
     SavedTensor saved_a(a, false);
@@ -223,12 +302,16 @@ Tensor rdiv(const Tensor& a, double b) {
 }
 
 Tensor neg(const Tensor& a) {
+  if (a.defined() && a.dtype() == kBool)
+    throw std::invalid_argument("neg: negation, the `-` operator, on a bool tensor is not supported; use logical_not()");
   Tensor out = unary_forward("neg", a, [](auto x) { return -x; });
   record(out, "NegBackward", {&a}, [](const Tensor& grad, Grads& grads) { grads.set(0, neg(grad)); });
   return out;
 }
 
-Tensor pow(const Tensor& base, double exponent) {
+Tensor pow(const Tensor& base_in, double exponent) {
+  Tensor hold;
+  const Tensor& base = scalar_operand("pow", base_in, exponent, false, hold);
   Tensor out;
   if (exponent == 2.0)
     out = unary_forward("pow", base, [](auto x) { return x * x; });
@@ -365,21 +448,41 @@ Tensor Tensor::clone() const {
   return out;
 }
 
+namespace {
+// A value in another element type: floats truncate toward zero, and NaN or values out of an integer type's
+// range become its lowest value (what x86 gives, and not undefined behaviour); bool is "nonzero".
+template <class To, class From>
+To cast_value(From value) {
+  if constexpr (std::is_same<To, bool>::value) {
+    return value != From(0);
+  } else if constexpr (std::is_integral<To>::value && std::is_floating_point<From>::value) {
+    const From low = static_cast<From>(std::numeric_limits<To>::min());
+    return value >= low && value < -low ? static_cast<To>(value) : std::numeric_limits<To>::min();
+  } else {
+    return static_cast<To>(value);
+  }
+}
+}  // namespace
+
 Tensor Tensor::to(Dtype target) const {
   check_defined("to", *this);
   if (target == dtype()) return *this;
   Tensor out = make_tensor(shape(), target);
   Tensor hold;
   const TensorImpl& source = *dense(*this, hold).impl();
-  XG_DISPATCH(target, {
-    T* destination = out.impl()->data<T>();
-    if (source.dtype == kFloat64)
-      for (int64_t i = 0; i < source.numel; ++i) destination[i] = static_cast<T>(source.data<double>()[i]);
-    else
-      for (int64_t i = 0; i < source.numel; ++i) destination[i] = static_cast<T>(source.data<float>()[i]);
+  XG_DISPATCH_ALL(target, {
+    using To = T;
+    To* destination = out.impl()->data<To>();
+    XG_DISPATCH_ALL(source.dtype, {
+      const T* from = source.data<T>();
+      for (int64_t i = 0; i < source.numel; ++i) destination[i] = cast_value<To>(from[i]);
+    });
   });
-  Dtype original = dtype();
-  record(out, "ToCopyBackward", {this}, [original](const Tensor& grad, Grads& grads) { grads.set(0, grad.to(original)); });
+  // Only floating results carry gradients (a cast to an integer type is not differentiable).
+  if (is_floating_point(target)) {
+    Dtype original = dtype();
+    record(out, "ToCopyBackward", {this}, [original](const Tensor& grad, Grads& grads) { grads.set(0, grad.to(original)); });
+  }
   return out;
 }
 
@@ -503,9 +606,17 @@ Tensor& apply_inplace(const char* op, Tensor& self, bool record, const Compute& 
 }
 
 template <class OutOfPlace, class Op>
-Tensor& inplace_binary(const char* op, Tensor& self, const Tensor& other, OutOfPlace out_of_place, Op scalar_op) {
+Tensor& inplace_binary(const char* op, Tensor& self, const Tensor& other_in, OutOfPlace out_of_place, Op scalar_op) {
   check_inplace_allowed(op, self);
-  check_same_dtype(op, self, other);
+  check_defined(op, other_in);
+  // The result must fit self's dtype: an integer tensor cannot take a floating result, as in PyTorch.
+  Dtype common = result_type(self, other_in);
+  if (std::string(op) == "div_" && !is_floating_point(common)) common = kFloat32;
+  if (category_of(common) > category_of(self.dtype()))
+    throw std::invalid_argument(std::string(op) + ": result type " + dtype_name(common) +
+                                " can't be cast to the desired output type " + dtype_name(self.dtype()));
+  Tensor converted;
+  const Tensor& other = other_in.dtype() == self.dtype() ? other_in : (converted = other_in.to(self.dtype()));
   Shape shape = broadcast_shapes(op, self.shape(), other.shape());
   if (shape != self.shape())
     throw std::invalid_argument(std::string(op) + ": shape " + shape_string(other.shape()) +
@@ -514,7 +625,7 @@ Tensor& inplace_binary(const char* op, Tensor& self, const Tensor& other, OutOfP
   if (!record && self.impl()->is_contiguous()) {
     Tensor hold;
     const Tensor& operand = dense(other, hold);  // may share self's storage: the kernel reads before it writes
-    XG_DISPATCH(self.dtype(), binary_kernel<T>(*self.impl(), *operand.impl(), *self.impl(), scalar_op));
+    XG_DISPATCH_ALL(self.dtype(), binary_kernel<T>(*self.impl(), *operand.impl(), *self.impl(), scalar_op));
     bump_version(self);
     return self;
   }
@@ -525,13 +636,17 @@ Tensor& inplace_binary(const char* op, Tensor& self, const Tensor& other, OutOfP
   });
 }
 
-Tensor scalar_like(const Tensor& self, double value) { return full({}, value, dtype(self.dtype())); }
+// A scalar operand for an in-place op: kept integral when it is, so `labels += 1` stays an integer op.
+Tensor scalar_like(const Tensor& self, double value) {
+  bool integral = std::isfinite(value) && value == std::trunc(value);
+  return full({}, value, dtype(is_floating_point(self.dtype()) || !integral ? kFloat64 : kInt64));
+}
 }  // namespace
 
 void write_into(TensorImpl& target, const Tensor& values_in) {
   Tensor hold;
   const Tensor& values = dense(values_in, hold);
-  XG_DISPATCH(target.dtype, {
+  XG_DISPATCH_ALL(target.dtype, {
     const T* in = values.impl()->data<T>();
     T* out = target.data<T>();
     if (target.is_contiguous()) {
@@ -593,7 +708,7 @@ Tensor& Tensor::fill_(double value) {
   check_fill_value("fill_", value, dtype());
   const bool record = GradMode::is_enabled() && requires_grad();
   if (!record && impl()->is_contiguous()) {
-    XG_DISPATCH(dtype(), std::fill_n(impl()->data<T>(), numel(), static_cast<T>(value)));
+    XG_DISPATCH_ALL(dtype(), std::fill_n(impl()->data<T>(), numel(), static_cast<T>(value)));
     bump_version(*this);
     return *this;
   }
@@ -616,7 +731,7 @@ Tensor& Tensor::copy_(const Tensor& source) {
     Tensor converted = source.to(dtype());
     Tensor hold;
     const Tensor& values = dense(converted, hold);
-    XG_DISPATCH(dtype(), binary_kernel<T>(*impl(), *values.impl(), *impl(), [](T, T y) { return y; }));
+    XG_DISPATCH_ALL(dtype(), binary_kernel<T>(*impl(), *values.impl(), *impl(), [](T, T y) { return y; }));
     bump_version(*this);
     return *this;
   }

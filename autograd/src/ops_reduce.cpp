@@ -74,13 +74,17 @@ T extremum(const TensorImpl& x, bool maximum) {
 }
 }  // namespace
 
-Tensor sum(const Tensor& x, std::vector<int64_t> dims, bool keepdim) {
-  check_defined("sum", x);
+Tensor sum(const Tensor& x_in, std::vector<int64_t> dims, bool keepdim) {
+  check_defined("sum", x_in);
+  // Integer and bool sums are int64, as in PyTorch.
+  Tensor widened;
+  const Tensor& x = is_floating_point(x_in.dtype()) || x_in.dtype() == kInt64 ? x_in : (widened = x_in.to(kInt64));
   if (dims.empty() && !keepdim) return sum(x);
   dims = normalize_dims(std::move(dims), x.dim(), "sum");
   Tensor out = make_tensor(reduced_shape(x.shape(), dims, keepdim), x.dtype());
   Tensor hold;
-  XG_DISPATCH(x.dtype(), sum_kernel<T>(*dense(x, hold).impl(), dims, *out.impl()));
+  if (x.dtype() == kInt64) sum_kernel<int64_t>(*dense(x, hold).impl(), dims, *out.impl());
+  else XG_DISPATCH(x.dtype(), sum_kernel<T>(*dense(x, hold).impl(), dims, *out.impl()));
   if (any_requires_grad({&x})) {
     Shape input_shape = x.shape();
     Shape kept_shape = reduced_shape(x.shape(), dims, true);
@@ -92,12 +96,15 @@ Tensor sum(const Tensor& x, std::vector<int64_t> dims, bool keepdim) {
 }
 
 // The full reduction has its own path: it is in every loss, and the general one builds dim lists.
-Tensor sum(const Tensor& x) {
-  check_defined("sum", x);
+Tensor sum(const Tensor& x_in) {
+  check_defined("sum", x_in);
+  Tensor widened;
+  const Tensor& x = is_floating_point(x_in.dtype()) || x_in.dtype() == kInt64 ? x_in : (widened = x_in.to(kInt64));
   Tensor out = make_tensor({}, x.dtype());
   Tensor hold;
   const Tensor& values = dense(x, hold);
-  XG_DISPATCH(x.dtype(), *out.impl()->data<T>() = sum_all<T>(values.impl()->data<T>(), x.numel()));
+  if (x.dtype() == kInt64) *out.impl()->data<int64_t>() = sum_all<int64_t>(values.impl()->data<int64_t>(), x.numel());
+  else XG_DISPATCH(x.dtype(), *out.impl()->data<T>() = sum_all<T>(values.impl()->data<T>(), x.numel()));
   if (any_requires_grad({&x})) {
     Shape input_shape = x.shape();
     record(out, "SumBackward", {&x},
@@ -106,8 +113,17 @@ Tensor sum(const Tensor& x) {
   return out;
 }
 
+namespace {
+void check_floating(const char* op, const Tensor& x) {
+  check_defined(op, x);
+  if (!is_floating_point(x.dtype()))
+    throw std::invalid_argument(std::string(op) + ": expected a floating point tensor, got " + dtype_name(x.dtype()) +
+                                " (convert it with .to(xg::kFloat32))");
+}
+}  // namespace
+
 Tensor mean(const Tensor& x, std::vector<int64_t> dims, bool keepdim) {
-  check_defined("mean", x);
+  check_floating("mean", x);
   std::vector<int64_t> normalized = normalize_dims(dims, x.dim(), "mean");
   int64_t count = 1;
   for (int64_t d : normalized) count *= x.shape()[d];
@@ -116,7 +132,7 @@ Tensor mean(const Tensor& x, std::vector<int64_t> dims, bool keepdim) {
 
 // One op rather than sum then div: it ends nearly every loss, and a node fewer is measurable there.
 Tensor mean(const Tensor& x) {
-  check_defined("mean", x);
+  check_floating("mean", x);
   const double count = static_cast<double>(x.numel());
   Tensor out = make_tensor({}, x.dtype());
   Tensor hold;
@@ -138,7 +154,7 @@ static Tensor extremum_op(const Tensor& x, bool maximum) {
     throw std::invalid_argument(std::string(op) + ": cannot reduce an empty tensor of shape " + shape_string(x.shape()));
   Tensor out = make_tensor({}, x.dtype());
   Tensor hold;
-  XG_DISPATCH(x.dtype(), *out.impl()->data<T>() = extremum<T>(*dense(x, hold).impl(), maximum));
+  XG_DISPATCH_ALL(x.dtype(), *out.impl()->data<T>() = extremum<T>(*dense(x, hold).impl(), maximum));
   if (any_requires_grad({&x})) {
     // Ties share the gradient evenly, as PyTorch's full reductions do; a NaN result came from the NaN
     // elements, so they get it.
@@ -160,7 +176,7 @@ Tensor broadcast_to(const Tensor& x, Shape shape) {
                                 shape_string(shape));
   Tensor out = make_tensor(std::move(shape), x.dtype());
   Tensor hold;
-  XG_DISPATCH(x.dtype(), broadcast_copy<T>(*dense(x, hold).impl(), *out.impl()));
+  XG_DISPATCH_ALL(x.dtype(), broadcast_copy<T>(*dense(x, hold).impl(), *out.impl()));
   if (any_requires_grad({&x})) {
     Shape input_shape = x.shape();
     record(out, "ExpandBackward", {&x},
@@ -238,7 +254,7 @@ T line_max(const T* in, int64_t n, int64_t stride) {
 }  // namespace
 
 Tensor softmax(const Tensor& x, int64_t dim) {
-  check_defined("softmax", x);
+  check_floating("softmax", x);
   dim = normalize_dim(dim, x.dim(), "softmax");
   Tensor out = make_tensor(x.shape(), x.dtype());
   Tensor hold;
@@ -259,7 +275,7 @@ Tensor softmax(const Tensor& x, int64_t dim) {
 }
 
 Tensor log_softmax(const Tensor& x, int64_t dim) {
-  check_defined("log_softmax", x);
+  check_floating("log_softmax", x);
   dim = normalize_dim(dim, x.dim(), "log_softmax");
   Tensor out = make_tensor(x.shape(), x.dtype());
   Tensor hold;

@@ -26,7 +26,7 @@ void move_rows(const Tensor& from_in, Tensor& to, int64_t dim, const std::vector
   Tensor hold;
   const Tensor& from = dense(from_in, hold);
   Blocks source(from.shape(), dim), target(to.shape(), dim);
-  XG_DISPATCH(from.dtype(), {
+  XG_DISPATCH_ALL(from.dtype(), {
     const T* in = from.impl()->data<T>();
     T* out = to.impl()->data<T>();
     int64_t inner = source.inner;
@@ -62,7 +62,7 @@ Tensor index_select(const Tensor& x, int64_t dim, std::vector<int64_t> indices) 
   else if (indices.size() != 1) shape = {static_cast<int64_t>(indices.size())};
   Tensor out = make_tensor(shape, x.dtype());
   if (rank == 0) {
-    XG_DISPATCH(x.dtype(), std::fill_n(out.impl()->data<T>(), out.numel(), *x.impl()->data<T>()));
+    XG_DISPATCH_ALL(x.dtype(), std::fill_n(out.impl()->data<T>(), out.numel(), *x.impl()->data<T>()));
   } else {
     move_rows(x, out, dim, indices, false);
   }
@@ -90,9 +90,23 @@ Tensor Tensor::index_select(int64_t dim, std::vector<int64_t> indices) const {
   return xgrad::index_select(*this, dim, std::move(indices));
 }
 
-Tensor cat(const std::vector<Tensor>& tensors, int64_t dim) {
-  if (tensors.empty()) throw std::invalid_argument("cat: expected a non-empty list of tensors");
-  for (const Tensor& t : tensors) check_same_dtype("cat", tensors[0], t);
+namespace {
+// Every tensor in the list in the list's common dtype (PyTorch promotes cat's inputs).
+std::vector<Tensor> promoted_list(const char* op, const std::vector<Tensor>& tensors) {
+  if (tensors.empty()) throw std::invalid_argument(std::string(op) + ": expected a non-empty list of tensors");
+  for (const Tensor& t : tensors) check_defined(op, t);
+  Tensor widest = tensors[0];
+  for (const Tensor& t : tensors)
+    if (result_type(widest, t) != widest.dtype()) widest = t;
+  std::vector<Tensor> out;
+  out.reserve(tensors.size());
+  for (const Tensor& t : tensors) out.push_back(t.dtype() == widest.dtype() ? t : t.to(widest.dtype()));
+  return out;
+}
+}  // namespace
+
+Tensor cat(const std::vector<Tensor>& inputs, int64_t dim) {
+  std::vector<Tensor> tensors = promoted_list("cat", inputs);
   // PyTorch's legacy rule: 1-d empty tensors are skipped, whatever the others' shapes.
   auto skipped = [](const Tensor& t) { return t.dim() == 1 && t.numel() == 0; };
   size_t reference = 0;
@@ -129,7 +143,7 @@ Tensor cat(const std::vector<Tensor>& tensors, int64_t dim) {
     Blocks source(t.shape(), dim);
     Tensor hold;
     const Tensor& part = dense(t, hold);
-    XG_DISPATCH(t.dtype(), {
+    XG_DISPATCH_ALL(t.dtype(), {
       const T* in = part.impl()->data<T>();
       T* to = out.impl()->data<T>();
       int64_t block = source.extent * source.inner;
@@ -153,9 +167,8 @@ Tensor cat(const std::vector<Tensor>& tensors, int64_t dim) {
   return out;
 }
 
-Tensor stack(const std::vector<Tensor>& tensors, int64_t dim) {
-  if (tensors.empty()) throw std::invalid_argument("stack: expected a non-empty list of tensors");
-  for (const Tensor& t : tensors) check_same_dtype("stack", tensors[0], t);
+Tensor stack(const std::vector<Tensor>& inputs, int64_t dim) {
+  std::vector<Tensor> tensors = promoted_list("stack", inputs);
   for (size_t i = 1; i < tensors.size(); ++i)
     if (tensors[i].shape() != tensors[0].shape())
       throw std::invalid_argument("stack: tensor " + std::to_string(i) + " has shape " +

@@ -44,7 +44,7 @@ Tensor strided_gather(const Tensor& x_in, const Geometry& where) {
   Tensor hold;
   const Tensor& x = dense(x_in, hold);
   Tensor out = make_tensor(where.shape, x.dtype());
-  XG_DISPATCH(x.dtype(), {
+  XG_DISPATCH_ALL(x.dtype(), {
     const T* in = x.impl()->data<T>() + where.offset;
     T* to = out.impl()->data<T>();
     for_each_element(where.shape, where.strides, contiguous_strides(where.shape),

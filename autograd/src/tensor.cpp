@@ -155,7 +155,7 @@ const Tensor& dense(const Tensor& x, Tensor& holder) {
   if (x.impl()->is_contiguous()) return x;
   const TensorImpl& from = *x.impl();
   holder = make_tensor(from.shape, from.dtype);
-  XG_DISPATCH(from.dtype, {
+  XG_DISPATCH_ALL(from.dtype, {
     const T* in = from.data<T>();
     T* out = holder.impl()->data<T>();
     for_each_element(from.shape, from.strides, contiguous_strides(from.shape),
@@ -172,7 +172,21 @@ int64_t normalize_dim(int64_t dim, int64_t rank, const char* op) {
   return dim < 0 ? dim + extent : dim;
 }
 
-const char* dtype_name(Dtype dtype) { return dtype == kFloat64 ? "float64" : "float32"; }
+const char* dtype_name(Dtype dtype) {
+  switch (dtype) {
+    case Dtype::Float32: return "float32";
+    case Dtype::Float64: return "float64";
+    case Dtype::Int64: return "int64";
+    case Dtype::Int32: return "int32";
+    case Dtype::Bool: return "bool";
+  }
+  return "unknown";
+}
+
+void unsupported_dtype(Dtype dtype) {
+  throw std::invalid_argument(std::string("this operation is not implemented for ") + dtype_name(dtype) +
+                              " tensors (it needs float32 or float64)");
+}
 
 std::string shape_string(const Shape& shape) {
   std::string text = "[";
@@ -244,6 +258,9 @@ Tensor& Tensor::requires_grad_(bool value) {
         "requires_grad_: you can only change requires_grad flags of leaf tensors; use detach() to get a tensor "
         "without history");
   }
+  if (value && !is_floating_point(impl.dtype))
+    throw std::invalid_argument(std::string("requires_grad_: only tensors of floating point dtype can require gradients, "
+                                            "got ") + dtype_name(impl.dtype));
   impl.requires_grad = value;
   return *this;
 }
@@ -280,24 +297,33 @@ const char* type_name(float) { return "float"; }
 const char* type_name(double) { return "double"; }
 const char* type_name(int) { return "int"; }
 const char* type_name(int64_t) { return "int64_t"; }
+const char* type_name(bool) { return "bool"; }
 
 // A value converted to the caller's type, refusing what the type cannot hold (casting NaN, an infinity or
 // an out-of-range value to an integer is undefined behaviour), as PyTorch's item() does.
 template <class Out, class In>
 Out convert(In value, const char* op) {
-  bool fits = true;
-  if constexpr (std::is_integral<Out>::value) {
-    const In low = static_cast<In>(std::numeric_limits<Out>::min());  // -2^(bits-1): exact in float and double
-    fits = value >= low && value < -low;
-  } else if constexpr (sizeof(Out) < sizeof(In)) {
-    fits = !std::isfinite(value) || std::abs(value) <= static_cast<In>(std::numeric_limits<Out>::max());
+  if constexpr (std::is_same<Out, bool>::value) {
+    return value != In(0);  // NaN is true, as in PyTorch
+  } else if constexpr (std::is_same<In, bool>::value) {
+    return static_cast<Out>(value);
+  } else {
+    bool fits = true;
+    if constexpr (std::is_integral<Out>::value && std::is_floating_point<In>::value) {
+      const In low = static_cast<In>(std::numeric_limits<Out>::min());  // -2^(bits-1): exact in float and double
+      fits = value >= low && value < -low;
+    } else if constexpr (std::is_integral<Out>::value) {
+      fits = value >= std::numeric_limits<Out>::min() && value <= std::numeric_limits<Out>::max();
+    } else if constexpr (std::is_floating_point<In>::value && sizeof(Out) < sizeof(In)) {
+      fits = !std::isfinite(value) || std::abs(value) <= static_cast<In>(std::numeric_limits<Out>::max());
+    }
+    if (!fits) {
+      std::ostringstream message;
+      message << op << ": value " << value << " cannot be converted to type " << type_name(Out{}) << " without overflow";
+      throw std::out_of_range(message.str());
+    }
+    return static_cast<Out>(value);
   }
-  if (!fits) {
-    std::ostringstream message;
-    message << op << ": value " << value << " cannot be converted to type " << type_name(Out{}) << " without overflow";
-    throw std::out_of_range(message.str());
-  }
-  return static_cast<Out>(value);
 }
 }  // namespace
 
@@ -307,12 +333,14 @@ Out Tensor::item() const {
   if (impl.numel != 1)
     throw std::invalid_argument("item: a tensor with " + std::to_string(impl.numel) +
                                 " elements cannot be converted to a scalar");
-  XG_DISPATCH(impl.dtype, return convert<Out>(*impl.data<T>(), "item"));
+  XG_DISPATCH_ALL(impl.dtype, return convert<Out>(*impl.data<T>(), "item"));
+  unsupported_dtype(impl.dtype);
 }
 template float Tensor::item<float>() const;
 template double Tensor::item<double>() const;
 template int Tensor::item<int>() const;
 template int64_t Tensor::item<int64_t>() const;
+template bool Tensor::item<bool>() const;
 
 template <class Out>
 std::vector<Out> Tensor::to_vector() const {
@@ -320,7 +348,7 @@ std::vector<Out> Tensor::to_vector() const {
   Tensor hold;
   const TensorImpl& impl = *dense(*this, hold).impl();
   std::vector<Out> values(static_cast<size_t>(impl.numel));
-  XG_DISPATCH(impl.dtype, {
+  XG_DISPATCH_ALL(impl.dtype, {
     const T* source = impl.data<T>();
     for (size_t i = 0; i < values.size(); ++i) values[i] = convert<Out>(source[i], "to_vector");
   });
@@ -330,11 +358,16 @@ template std::vector<float> Tensor::to_vector<float>() const;
 template std::vector<double> Tensor::to_vector<double>() const;
 template std::vector<int> Tensor::to_vector<int>() const;
 template std::vector<int64_t> Tensor::to_vector<int64_t>() const;
+template std::vector<bool> Tensor::to_vector<bool>() const;
 
 template <class T>
 static T* typed_data(const Tensor& tensor) {
   const TensorImpl& impl = checked(tensor, "data_ptr");
-  Dtype wanted = std::is_same<T, double>::value ? kFloat64 : kFloat32;
+  Dtype wanted = std::is_same<T, double>::value    ? kFloat64
+                 : std::is_same<T, int64_t>::value ? kInt64
+                 : std::is_same<T, int32_t>::value ? kInt32
+                 : std::is_same<T, bool>::value    ? kBool
+                                                   : kFloat32;
   if (impl.dtype != wanted)
     throw std::invalid_argument(std::string("data_ptr: tensor is ") + dtype_name(impl.dtype) + ", requested " +
                                 dtype_name(wanted));
@@ -346,18 +379,29 @@ template float* Tensor::data_ptr<float>();
 template double* Tensor::data_ptr<double>();
 template const float* Tensor::data_ptr<float>() const;
 template const double* Tensor::data_ptr<double>() const;
+template int64_t* Tensor::data_ptr<int64_t>();
+template int32_t* Tensor::data_ptr<int32_t>();
+template bool* Tensor::data_ptr<bool>();
+template const int64_t* Tensor::data_ptr<int64_t>() const;
+template const int32_t* Tensor::data_ptr<int32_t>() const;
+template const bool* Tensor::data_ptr<bool>() const;
 
 // ---------------------------------------------------------------- printing (PyTorch's layout)
 
 namespace {
 // Nested brackets, walked with an explicit position per dimension: a tensor's rank can be far larger
 // than the call stack is deep. Summarized dimensions show their first and last three entries.
-void print_values(std::ostream& out, const std::vector<double>& values, const Shape& shape, int64_t indent,
-                  bool summarize) {
+void print_values(std::ostream& out, const std::vector<double>& values, const Shape& shape, Dtype dtype,
+                  int64_t indent, bool summarize) {
   out << std::fixed << std::setprecision(4);
+  auto show = [&out, dtype](double value) {
+    if (dtype == kBool) out << (value != 0 ? "true" : "false");
+    else if (is_floating_point(dtype)) out << value;
+    else out << static_cast<int64_t>(value);
+  };
   const size_t rank = shape.size();
   if (rank == 0) {
-    out << values[0];
+    show(values[0]);
     return;
   }
   std::vector<int64_t> strides(rank, 1);
@@ -386,7 +430,7 @@ void print_values(std::ostream& out, const std::vector<double>& values, const Sh
     }
     offset[d + 1] = offset[d] + entry(d, position[d]) * strides[d];
     if (d + 1 == rank) {
-      out << values[static_cast<size_t>(offset[d + 1])];
+      show(values[static_cast<size_t>(offset[d + 1])]);
       if (++position[d] < shown(d)) out << separator(d);
     } else {
       ++d;
@@ -401,7 +445,7 @@ std::ostream& operator<<(std::ostream& out, const Tensor& tensor) {
   std::ios_base::fmtflags flags = out.flags();
   std::streamsize precision = out.precision();
   out << "tensor(";
-  print_values(out, tensor.to_vector<double>(), tensor.shape(), 7, tensor.numel() > 1000);
+  print_values(out, tensor.to_vector<double>(), tensor.shape(), tensor.dtype(), 7, tensor.numel() > 1000);
   out << ", shape=" << shape_string(tensor.shape()) << ", dtype=" << dtype_name(tensor.dtype());
   if (!tensor.grad_fn_name().empty())
     out << ", grad_fn=<" << tensor.grad_fn_name() << ">";
@@ -425,9 +469,9 @@ Tensor tensor(std::vector<double> values, Shape shape, TensorOptions options) {
     throw std::invalid_argument("tensor: " + std::to_string(values.size()) + " values do not fill shape " +
                                 shape_string(shape));
   Tensor result = make_tensor(shape, options.dtype());
-  XG_DISPATCH(options.dtype(), {
+  XG_DISPATCH_ALL(options.dtype(), {
     T* data = result.impl()->data<T>();
-    for (size_t i = 0; i < values.size(); ++i) data[i] = static_cast<T>(values[i]);
+    for (size_t i = 0; i < values.size(); ++i) data[i] = convert<T>(values[i], "tensor");
   });
   return finish(result, options);
 }
@@ -444,7 +488,7 @@ static Tensor make_for(const char* op, Shape shape, Dtype dtype) {
 static Tensor filled(const char* op, Shape shape, double value, TensorOptions options) {
   check_fill_value(op, value, options.dtype());
   Tensor result = make_for(op, std::move(shape), options.dtype());
-  XG_DISPATCH(options.dtype(), std::fill_n(result.impl()->data<T>(), result.numel(), static_cast<T>(value)));
+  XG_DISPATCH_ALL(options.dtype(), std::fill_n(result.impl()->data<T>(), result.numel(), convert<T>(value, op)));
   return finish(result, options);
 }
 
@@ -472,7 +516,7 @@ Tensor arange(double start, double end, double step, TensorOptions options) {
   if (span > 4.0e18) throw std::length_error("arange: the range has too many elements");
   int64_t count = span > 0 ? static_cast<int64_t>(span) : 0;
   Tensor result = make_tensor({count}, options.dtype());
-  XG_DISPATCH(options.dtype(), {
+  XG_DISPATCH_ALL(options.dtype(), {
     T* data = result.impl()->data<T>();
     for (int64_t i = 0; i < count; ++i) data[i] = static_cast<T>(start + static_cast<double>(i) * step);
   });

@@ -92,7 +92,14 @@ struct Storage final : RefCounted {
 };
 
 struct Node;
-inline size_t dtype_size(Dtype dtype) { return dtype == kFloat64 ? 8 : 4; }
+inline size_t dtype_size(Dtype dtype) {
+  switch (dtype) {
+    case Dtype::Float64:
+    case Dtype::Int64: return 8;
+    case Dtype::Bool: return 1;
+    default: return 4;
+  }
+}
 
 struct TensorImpl final : RefCounted {
   TensorImpl(Shape shape_in, Dtype dtype_in);                   // fresh uninitialized storage
@@ -179,16 +186,51 @@ void refresh_view(TensorImpl& view);
 
 int64_t normalize_dim(int64_t dim, int64_t rank, const char* op);
 
-// Type dispatch: runs body with T bound to float or double.
-#define XG_DISPATCH(DTYPE, ...)             \
-  do {                                      \
-    if ((DTYPE) == ::xgrad::kFloat64) {     \
-      using T = double;                     \
-      __VA_ARGS__;                          \
-    } else {                                \
-      using T = float;                      \
-      __VA_ARGS__;                          \
-    }                                       \
+// Type dispatch. XG_DISPATCH runs the body with T bound to float or double and throws for other dtypes
+// (kernels that only make sense for floating point); XG_DISPATCH_ALL also covers int64_t, int32_t and bool.
+[[noreturn]] void unsupported_dtype(Dtype dtype);
+#define XG_DISPATCH(DTYPE, ...)                     \
+  do {                                              \
+    const ::xgrad::Dtype xg_dtype_ = (DTYPE);       \
+    if (xg_dtype_ == ::xgrad::kFloat64) {           \
+      using T = double;                             \
+      __VA_ARGS__;                                  \
+    } else if (xg_dtype_ == ::xgrad::kFloat32) {    \
+      using T = float;                              \
+      __VA_ARGS__;                                  \
+    } else {                                        \
+      ::xgrad::unsupported_dtype(xg_dtype_);        \
+    }                                               \
+  } while (0)
+#define XG_DISPATCH_ALL(DTYPE, ...)                 \
+  do {                                              \
+    switch (DTYPE) {                                \
+      case ::xgrad::Dtype::Float64: {               \
+        using T = double;                           \
+        __VA_ARGS__;                                \
+        break;                                      \
+      }                                             \
+      case ::xgrad::Dtype::Float32: {               \
+        using T = float;                            \
+        __VA_ARGS__;                                \
+        break;                                      \
+      }                                             \
+      case ::xgrad::Dtype::Int64: {                 \
+        using T = int64_t;                          \
+        __VA_ARGS__;                                \
+        break;                                      \
+      }                                             \
+      case ::xgrad::Dtype::Int32: {                 \
+        using T = int32_t;                          \
+        __VA_ARGS__;                                \
+        break;                                      \
+      }                                             \
+      case ::xgrad::Dtype::Bool: {                  \
+        using T = bool;                             \
+        __VA_ARGS__;                                \
+        break;                                      \
+      }                                             \
+    }                                               \
   } while (0)
 
 }  // namespace xgrad

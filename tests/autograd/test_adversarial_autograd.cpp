@@ -257,8 +257,7 @@ TEST_CASE("reshape refuses shapes whose element count overflows, naming reshape"
   CHECK_THROWS_WITH_AS(x.reshape({1LL << 62, 4}), doctest::Contains("reshape:"), std::invalid_argument);
   CHECK_THROWS_WITH_AS(x.reshape({-2, 2}), doctest::Contains("reshape:"), std::invalid_argument);
   CHECK_THROWS_WITH_AS(x.reshape({-1, -1}), doctest::Contains("only one dimension"), std::invalid_argument);
-  CHECK_THROWS_WITH_AS(xg::stack({xg::zeros({2}), xg::zeros({2}, xg::dtype(xg::kFloat64))}),
-                       doctest::Contains("stack:"), std::invalid_argument);
+  CHECK_THROWS_WITH_AS(xg::stack({xg::zeros({2}), xg::zeros({3})}), doctest::Contains("stack:"), std::invalid_argument);
 }
 
 TEST_CASE("printing a tensor of very high rank does not recurse once per dimension") {

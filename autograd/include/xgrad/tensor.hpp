@@ -12,10 +12,16 @@ namespace xgrad {
 
 using Shape = std::vector<int64_t>;
 
-enum class Dtype : uint8_t { Float32, Float64 };
-constexpr Dtype kFloat32 = Dtype::Float32;
-constexpr Dtype kFloat64 = Dtype::Float64;
-const char* dtype_name(Dtype dtype);
+// Element types, with LibTorch's names. Integer and bool tensors hold labels, indices and masks; they
+// never require grad.
+enum class Dtype : uint8_t { Float32, Float64, Int64, Int32, Bool };
+constexpr Dtype kFloat32 = Dtype::Float32, kFloat = Dtype::Float32;
+constexpr Dtype kFloat64 = Dtype::Float64, kDouble = Dtype::Float64;
+constexpr Dtype kInt64 = Dtype::Int64, kLong = Dtype::Int64;
+constexpr Dtype kInt32 = Dtype::Int32, kInt = Dtype::Int32;
+constexpr Dtype kBool = Dtype::Bool;
+const char* dtype_name(Dtype dtype);  // "float32", "int64", "bool", ...
+inline bool is_floating_point(Dtype dtype) { return dtype == kFloat32 || dtype == kFloat64; }
 std::string shape_string(const Shape& shape);  // "[3, 2]"
 
 // Chainable creation options, as in PyTorch: TensorOptions().dtype(kFloat64).requires_grad(true).
@@ -83,10 +89,10 @@ class Tensor {
   Tensor to(Dtype dtype) const;       // differentiable cast
 
   // --- data access
-  template <class T> T item() const;                      // T: float, double, int or int64_t
+  template <class T> T item() const;                      // T: float, double, int, int64_t or bool
   double item() const { return item<double>(); }
   template <class T> std::vector<T> to_vector() const;   // flat row-major copy, converted to T (as item)
-  template <class T> T* data_ptr();                        // T must match dtype()
+  template <class T> T* data_ptr();                        // T must match dtype(); points at element 0
   template <class T> const T* data_ptr() const;
 
   // --- ops (also available as free functions)
