@@ -72,6 +72,11 @@ Shape broadcast_shapes(const char* op, const Shape& a, const Shape& b) {
   return out;
 }
 
+[[noreturn]] static void throw_bool_subtraction() {
+  throw std::invalid_argument("sub: subtraction, the `-` operator, with a bool tensor is not supported; use "
+                              "logical_xor() or logical_not() instead");
+}
+
 // ---------------------------------------------------------------- type promotion (torch.result_type)
 
 namespace {
@@ -182,9 +187,7 @@ Tensor sub(const Tensor& a_in, const Tensor& b_in) {
   Promoted promoted("sub", a_in, b_in);
   const Tensor& a = promoted.a();
   const Tensor& b = promoted.b();
-  if (a.dtype() == kBool)
-    throw std::invalid_argument("sub: subtraction, the `-` operator, with two bool tensors is not supported; use "
-                                "logical_xor() instead");
+  if (a_in.dtype() == kBool || b_in.dtype() == kBool) throw_bool_subtraction();
   Tensor out = binary_forward("sub", a, b, Minus{});
   record(out, "SubBackward", {&a, &b}, [](const Tensor& grad, Grads& grads) {
     grads.set(0, grad);
@@ -279,7 +282,15 @@ Tensor div(const Tensor& a_in, double b) {
   return out;
 }
 
+Tensor sub(const Tensor& a, double b) {
+  check_defined("sub", a);
+  if (a.dtype() == kBool) throw_bool_subtraction();
+  return add(a, -b);
+}
+
 Tensor rsub(const Tensor& a_in, double b) {
+  check_defined("rsub", a_in);
+  if (a_in.dtype() == kBool) throw_bool_subtraction();
   Tensor hold;
   const Tensor& a = scalar_operand("rsub", a_in, b, false, hold);
   Tensor out = unary_forward("rsub", a, [b](auto x) { return static_cast<decltype(x)>(b) - x; });

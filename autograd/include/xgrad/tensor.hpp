@@ -27,6 +27,8 @@ std::string shape_string(const Shape& shape);  // "[3, 2]"
 // Chainable creation options, as in PyTorch: TensorOptions().dtype(kFloat64).requires_grad(true).
 class TensorOptions {
  public:
+  TensorOptions() = default;
+  TensorOptions(Dtype value) : dtype_(value) {}  // implicit, as LibTorch's: zeros({3}, xg::kInt64)
   TensorOptions dtype(Dtype value) const {
     TensorOptions copy = *this;
     copy.dtype_ = value;
@@ -200,6 +202,7 @@ Tensor sub(const Tensor& a, const Tensor& b);
 Tensor mul(const Tensor& a, const Tensor& b);
 Tensor div(const Tensor& a, const Tensor& b);
 Tensor add(const Tensor& a, double b);
+Tensor sub(const Tensor& a, double b);
 Tensor mul(const Tensor& a, double b);
 Tensor div(const Tensor& a, double b);
 Tensor neg(const Tensor& a);
@@ -249,7 +252,7 @@ inline Tensor operator*(const Tensor& a, const Tensor& b) { return mul(a, b); }
 inline Tensor operator/(const Tensor& a, const Tensor& b) { return div(a, b); }
 inline Tensor operator+(const Tensor& a, double b) { return add(a, b); }
 inline Tensor operator+(double a, const Tensor& b) { return add(b, a); }
-inline Tensor operator-(const Tensor& a, double b) { return add(a, -b); }
+inline Tensor operator-(const Tensor& a, double b) { return sub(a, b); }
 inline Tensor operator-(double a, const Tensor& b) { return rsub(b, a); }
 inline Tensor operator*(const Tensor& a, double b) { return mul(a, b); }
 inline Tensor operator*(double a, const Tensor& b) { return mul(b, a); }
