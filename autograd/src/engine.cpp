@@ -85,7 +85,7 @@ void accumulate_into(Tensor& slot, const Tensor& incoming, bool create_graph) {
 Ref<Node> gradient_edge(const Tensor& tensor) {
   TensorImpl* impl = tensor.impl();
   if (!impl) return {};
-  if (impl->view_base) refresh_view(*impl);
+  if (impl->view_base()) refresh_view(*impl);
   if (!impl->requires_grad) return {};
   if (impl->grad_fn) return impl->grad_fn;
   Node* accumulator = impl->grad_accumulator.load(std::memory_order_acquire);

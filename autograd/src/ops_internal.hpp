@@ -4,6 +4,7 @@
 #include <functional>
 #include <vector>
 
+#include "tensor_impl.hpp"
 #include "xgrad/tensor.hpp"
 
 namespace xgrad {
@@ -44,18 +45,29 @@ Dtype result_type(const Tensor& a, const Tensor& b);
 // floating point (true division), integers and bools compute in float32.
 class Promoted {
  public:
-  Promoted(const char* op, const Tensor& a, const Tensor& b, bool floating = false);
+  Promoted(const char* op, const Tensor& a, const Tensor& b, bool floating = false) : a_(&a), b_(&b) {
+    // Nearly always both are defined, floating and alike: nothing to do.
+    const TensorImpl* x = a.impl();
+    const TensorImpl* y = b.impl();
+    if (!x || !y || !same_floating(x, y)) promote(op, floating);
+  }
   const Tensor& a() const { return *a_; }
   const Tensor& b() const { return *b_; }
 
  private:
+  static bool same_floating(const TensorImpl* x, const TensorImpl* y);
+  void promote(const char* op, bool floating);
   Tensor hold_a_, hold_b_;
   const Tensor* a_;
   const Tensor* b_;
 };
 // The tensor operand of an op with a C++ number: floating tensors as they are; an integer or bool tensor
 // keeps an integer dtype with an integral-valued number, else computes in float32 (always when `floating`).
-const Tensor& scalar_operand(const char* op, const Tensor& x, double scalar, bool floating, Tensor& holder);
+const Tensor& scalar_operand_slow(const char* op, const Tensor& x, double scalar, bool floating, Tensor& holder);
+inline const Tensor& scalar_operand(const char* op, const Tensor& x, double scalar, bool floating, Tensor& holder) {
+  const TensorImpl* impl = x.impl();
+  return impl && is_floating_point(impl->dtype) ? x : scalar_operand_slow(op, x, scalar, floating, holder);
+}
 void check_defined(const char* op, const Tensor& x);
 // NumPy broadcasting of two shapes; throws `op: shapes [..] and [..] cannot broadcast`.
 Shape broadcast_shapes(const char* op, const Shape& a, const Shape& b);
@@ -71,7 +83,6 @@ Tensor& inplace_on_view(const char* op, Tensor& view, const std::function<Tensor
 // the parameter's shape and dtype: anything can be assigned through mutable_grad(), and every reader of a
 // gradient (optimizers, clipping, accumulation) must refuse a mismatch instead of reading out of bounds.
 const Tensor& checked_grad(const Tensor& parameter, const char* op);
-struct TensorImpl;
 const Tensor& checked_grad(const TensorImpl& parameter, const char* op);
 // zero_grad for one parameter: drop the gradient (set_to_none, PyTorch 2.x default) or zero it in place.
 void clear_grad(Tensor& parameter, bool set_to_none);

@@ -106,16 +106,21 @@ Dtype result_type(const Tensor& a, const Tensor& b) {
   return with_dims;
 }
 
-Promoted::Promoted(const char* op, const Tensor& a, const Tensor& b, bool floating) {
+bool Promoted::same_floating(const TensorImpl* x, const TensorImpl* y) {
+  return x->dtype == y->dtype && is_floating_point(x->dtype);
+}
+
+void Promoted::promote(const char* op, bool floating) {
+  const Tensor &a = *a_, &b = *b_;
   check_defined(op, a);
   check_defined(op, b);
   Dtype common = result_type(a, b);
   if (floating && !is_floating_point(common)) common = kFloat32;
-  a_ = a.dtype() == common ? &a : &(hold_a_ = a.to(common));
-  b_ = b.dtype() == common ? &b : &(hold_b_ = b.to(common));
+  if (a.dtype() != common) a_ = &(hold_a_ = a.to(common));
+  if (b.dtype() != common) b_ = &(hold_b_ = b.to(common));
 }
 
-const Tensor& scalar_operand(const char* op, const Tensor& x, double scalar, bool floating, Tensor& holder) {
+const Tensor& scalar_operand_slow(const char* op, const Tensor& x, double scalar, bool floating, Tensor& holder) {
   check_defined(op, x);
   const Dtype dtype = x.dtype();
   if (is_floating_point(dtype)) return x;
@@ -132,7 +137,7 @@ namespace {
 // Operands already share a dtype (see Promoted).
 template <class Op>
 Tensor binary_forward(const char* op, const Tensor& a_in, const Tensor& b_in, Op scalar_op) {
-  check_same_dtype(op, a_in, b_in);
+  if (a_in.impl()->dtype != b_in.impl()->dtype) check_same_dtype(op, a_in, b_in);  // a kernel reads one type
   Tensor hold_a, hold_b;
   const Tensor& a = dense(a_in, hold_a);
   const Tensor& b = dense(b_in, hold_b);
@@ -187,7 +192,7 @@ Tensor sub(const Tensor& a_in, const Tensor& b_in) {
   Promoted promoted("sub", a_in, b_in);
   const Tensor& a = promoted.a();
   const Tensor& b = promoted.b();
-  if (a_in.dtype() == kBool || b_in.dtype() == kBool) throw_bool_subtraction();
+  if (a.impl()->dtype == kBool || a_in.impl()->dtype == kBool || b_in.impl()->dtype == kBool) throw_bool_subtraction();
   Tensor out = binary_forward("sub", a, b, Minus{});
   record(out, "SubBackward", {&a, &b}, [](const Tensor& grad, Grads& grads) {
     grads.set(0, grad);
@@ -556,7 +561,8 @@ void check_inplace_allowed(const char* op, const Tensor& self) {
                            ": a leaf tensor that requires grad is being used in an in-place operation; "
                            "update parameters under NoGradGuard");
   const TensorImpl& impl = *self.impl();
-  if (impl.view_base && impl.view_base->requires_grad && !impl.view_base->grad_fn)
+  const TensorImpl* base = impl.view_base();
+  if (base && base->requires_grad && !base->grad_fn)
     throw std::logic_error(std::string(op) +
                            ": a view of a leaf tensor that requires grad is being used in an in-place operation; "
                            "edit it under NoGradGuard");
@@ -564,8 +570,9 @@ void check_inplace_allowed(const char* op, const Tensor& self) {
 
 // PyTorch refuses writes through an expanded view: several positions would name one element.
 void check_writable(const char* op, const TensorImpl& impl) {
-  for (size_t d = 0; d < impl.strides.size(); ++d)
-    if (impl.strides[d] == 0 && impl.shape[d] > 1)
+  const Shape& strides = impl.explicit_strides();
+  for (size_t d = 0; d < strides.size(); ++d)
+    if (strides[d] == 0 && impl.shape[d] > 1)
       throw std::invalid_argument(std::string(op) +
                                   ": unsupported operation: more than one element of the written-to tensor refers to "
                                   "a single memory location; clone() the tensor first");
@@ -593,7 +600,7 @@ Tensor& apply_inplace(const char* op, Tensor& self, bool record, const Compute& 
     bump_version(self);
     return self;
   }
-  if (body.view_base) return inplace_on_view(op, self, compute);
+  if (body.view_base()) return inplace_on_view(op, self, compute);
   if (body.is_contiguous() && body.storage->views.load(std::memory_order_relaxed) == 1) {
     // Nothing else shows this storage: compute from an alias that keeps the old values for the graph and
     // move the result's storage into self (no copy).
@@ -620,14 +627,18 @@ template <class OutOfPlace, class Op>
 Tensor& inplace_binary(const char* op, Tensor& self, const Tensor& other_in, OutOfPlace out_of_place, Op scalar_op) {
   check_inplace_allowed(op, self);
   check_defined(op, other_in);
-  // The result must fit self's dtype: an integer tensor cannot take a floating result, as in PyTorch.
-  Dtype common = result_type(self, other_in);
-  if (std::string(op) == "div_" && !is_floating_point(common)) common = kFloat32;
-  if (category_of(common) > category_of(self.dtype()))
-    throw std::invalid_argument(std::string(op) + ": result type " + dtype_name(common) +
-                                " can't be cast to the desired output type " + dtype_name(self.dtype()));
   Tensor converted;
-  const Tensor& other = other_in.dtype() == self.dtype() ? other_in : (converted = other_in.to(self.dtype()));
+  const Dtype own = self.impl()->dtype;
+  if (other_in.impl()->dtype != own || (std::is_same<Op, Divide>::value && !is_floating_point(own))) {
+    // The result must fit self's dtype: an integer tensor cannot take a floating result, as in PyTorch.
+    Dtype common = result_type(self, other_in);
+    if (std::is_same<Op, Divide>::value && !is_floating_point(common)) common = kFloat32;
+    if (category_of(common) > category_of(own))
+      throw std::invalid_argument(std::string(op) + ": result type " + dtype_name(common) +
+                                  " can't be cast to the desired output type " + dtype_name(own));
+    converted = other_in.to(own);
+  }
+  const Tensor& other = converted.defined() ? converted : other_in;
   Shape shape = broadcast_shapes(op, self.shape(), other.shape());
   if (shape != self.shape())
     throw std::invalid_argument(std::string(op) + ": shape " + shape_string(other.shape()) +
@@ -649,8 +660,10 @@ Tensor& inplace_binary(const char* op, Tensor& self, const Tensor& other_in, Out
 
 // A scalar operand for an in-place op: kept integral when it is, so `labels += 1` stays an integer op.
 Tensor scalar_like(const Tensor& self, double value) {
+  const Dtype own = self.dtype();
+  if (is_floating_point(own)) return full({}, value, dtype(own));
   bool integral = std::isfinite(value) && value == std::trunc(value);
-  return full({}, value, dtype(is_floating_point(self.dtype()) || !integral ? kFloat64 : kInt64));
+  return full({}, value, dtype(integral ? kInt64 : kFloat64));
 }
 }  // namespace
 
@@ -663,7 +676,7 @@ void write_into(TensorImpl& target, const Tensor& values_in) {
     if (target.is_contiguous()) {
       std::copy(in, in + target.numel, out);
     } else {
-      for_each_element(target.shape, contiguous_strides(target.shape), target.strides,
+      for_each_element(target.shape, contiguous_strides(target.shape), target.layout->strides,
                        [in, out](int64_t a, int64_t b) { out[b] = in[a]; });
     }
   });

@@ -202,7 +202,7 @@ Tensor reshaped(const char* op, const Tensor& x, Shape requested, bool may_copy)
   Shape strides;
   if (impl.is_contiguous()) {
     out = make_view(x, shape, contiguous_strides(shape), impl.offset);
-  } else if (view_strides(impl.shape, impl.strides, shape, strides)) {
+  } else if (view_strides(impl.shape, impl.layout->strides, shape, strides)) {
     out = make_view(x, shape, strides, impl.offset);
   } else if (may_copy) {
     // A copy, as PyTorch's reshape makes when strides cannot express the shape: not a view of x.
@@ -257,11 +257,11 @@ bool Tensor::is_contiguous() const {
 }
 bool Tensor::is_view() const {
   check_defined("is_view", *this);
-  return static_cast<bool>(impl()->view_base);
+  return impl()->view_base() != nullptr;
 }
 Tensor Tensor::_base() const {
   check_defined("_base", *this);
-  TensorImpl* base = impl()->view_base.get();
+  TensorImpl* base = impl()->view_base();
   if (!base) return Tensor();
   retain(base);
   return Tensor(base);
@@ -483,9 +483,9 @@ Tensor slice_backward(const Tensor& grad, const Shape& shape, int64_t dim, int64
 // ---------------------------------------------------------------- in place through views
 
 void refresh_view(TensorImpl& view) {
-  TensorImpl& base = *view.view_base;
-  if (view.base_history == base.history) return;
-  view.base_history = base.history;
+  TensorImpl& base = *view.view_base();
+  if (view.layout->base_history == base.history) return;
+  view.layout->base_history = base.history;
   if (!base.requires_grad) return;
   retain(&base);
   Tensor base_handle(&base);
@@ -498,7 +498,7 @@ void refresh_view(TensorImpl& view) {
 
 Tensor& inplace_on_view(const char* op, Tensor& self, const std::function<Tensor(const Tensor&)>& compute) {
   TensorImpl& view = *self.impl();
-  TensorImpl& base = *view.view_base;
+  TensorImpl& base = *view.view_base();
   if (!base.is_contiguous())
     throw std::logic_error(std::string(op) +
                            ": a recorded in-place op on a view of a non-contiguous tensor is not supported; make the "

@@ -112,7 +112,7 @@ Tensor make_alias(const Tensor& source, Shape shape) {
   TensorImpl* impl = new TensorImpl(from.storage, std::move(shape), from.dtype);
   impl->offset = from.offset;
   if (impl->shape == from.shape) {
-    impl->strides = from.strides;
+    if (!from.is_contiguous()) impl->layout_for().strides = from.layout->strides;
   } else if (impl->numel != from.numel || !from.is_contiguous()) {
     std::string message = "reshape: shape " + shape_string(impl->shape) + " is invalid for input of shape " +
                           shape_string(from.shape);
@@ -144,21 +144,21 @@ Tensor make_view(const Tensor& source, Shape shape, Shape strides, int64_t offse
     if (impl->shape[r] != 1 && strides[r] != static_cast<int64_t>(step)) row_major = false;
     step *= static_cast<size_t>(impl->shape[r]);
   }
-  if (!row_major && impl->numel > 1) impl->strides = std::move(strides);
-  impl->view_base = from.view_base ? from.view_base : Ref<TensorImpl>(source.impl());
-  impl->base_history = impl->view_base->history;
+  TensorImpl::Layout& layout = impl->layout_for();
+  if (!row_major && impl->numel > 1) layout.strides = std::move(strides);
+  layout.base = Ref<TensorImpl>(from.view_base() ? from.view_base() : source.impl());
+  layout.base_history = layout.base->history;
   retain(impl);
   return Tensor(impl);
 }
 
-const Tensor& dense(const Tensor& x, Tensor& holder) {
-  if (x.impl()->is_contiguous()) return x;
+const Tensor& dense_copy(const Tensor& x, Tensor& holder) {
   const TensorImpl& from = *x.impl();
   holder = make_tensor(from.shape, from.dtype);
   XG_DISPATCH_ALL(from.dtype, {
     const T* in = from.data<T>();
     T* out = holder.impl()->data<T>();
-    for_each_element(from.shape, from.strides, contiguous_strides(from.shape),
+    for_each_element(from.shape, from.layout->strides, contiguous_strides(from.shape),
                      [in, out](int64_t a, int64_t b) { out[b] = in[a]; });
   });
   return holder;
@@ -241,12 +241,12 @@ int64_t Tensor::size(int64_t d) const {
 }
 Dtype Tensor::dtype() const { return checked(*this, "dtype").dtype; }
 bool Tensor::requires_grad() const {
-  if (impl_ && impl_->view_base) refresh_view(*impl_);
+  if (impl_ && impl_->view_base()) refresh_view(*impl_);
   return impl_ && impl_->requires_grad;
 }
 bool Tensor::is_leaf() const {
   TensorImpl& impl = checked(*this, "is_leaf");
-  if (impl.view_base) refresh_view(impl);
+  if (impl.view_base()) refresh_view(impl);
   return !impl.grad_fn;
 }
 
@@ -279,7 +279,7 @@ bool Tensor::retains_grad() const { return impl_ && impl_->retains_grad; }
 
 std::string Tensor::grad_fn_name() const {
   TensorImpl& impl = checked(*this, "grad_fn_name");
-  if (impl.view_base) refresh_view(impl);
+  if (impl.view_base()) refresh_view(impl);
   return impl.grad_fn ? impl.grad_fn->name : "";
 }
 

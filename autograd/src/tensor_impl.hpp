@@ -4,6 +4,7 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <vector>
 #include <stdexcept>
 #include <string>
@@ -109,14 +110,14 @@ struct TensorImpl final : RefCounted {
 
   Ref<Storage> storage;
   Shape shape;
-  // Element strides, empty when the tensor is row-major contiguous (nearly always: no allocation, and a
-  // single test tells kernels they may run flat loops). `offset` is where element 0 sits in the storage.
-  Shape strides;
-  int64_t offset = 0;
+  int64_t offset = 0;  // where element 0 sits in the storage (views of a row, a slice)
   int64_t numel = 0;
   Dtype dtype = kFloat32;
   bool requires_grad = false;
   bool retains_grad = false;
+  // A base's history count goes up when an in-place op gives it a new grad_fn; a view remembers the count
+  // its own grad_fn was made at, and rebuilds it from the base's when they differ (refresh_view).
+  uint32_t history = 0;
   Ref<Node> grad_fn;
   Tensor grad;
   // Owned, made on first use (gradient_edge). The leaf keeps its accumulator for life, which points back
@@ -124,17 +125,28 @@ struct TensorImpl final : RefCounted {
   // take it without a lock: whoever holds the leaf holds it alive.
   std::atomic<Node*> grad_accumulator{nullptr};
 
-  // For views (tensors made by a view op): the tensor whose storage they show, itself never a view.
-  Ref<TensorImpl> view_base;
-  // A base's history count goes up when an in-place op gives it a new grad_fn; a view remembers the count
-  // its own grad_fn was made at, and rebuilds it from the base's when they differ (refresh_view).
-  uint32_t history = 0;
-  uint32_t base_history = 0;
+  // Only views and strided aliases have a layout: the rest (nearly every tensor) stay small, and a single
+  // test tells kernels they may run flat loops.
+  struct Layout {
+    Shape strides;               // element strides; empty when row-major
+    Ref<TensorImpl> base;        // for views (made by a view op): the tensor whose storage they show
+    uint32_t base_history = 0;   // the base's history count this view's grad_fn was made at
+  };
+  std::unique_ptr<Layout> layout;
 
-  bool is_contiguous() const { return strides.empty(); }
+  bool is_contiguous() const { return !layout || layout->strides.empty(); }
+  const Shape& explicit_strides() const;  // empty when row-major
+  TensorImpl* view_base() const { return layout ? layout->base.get() : nullptr; }
+  Layout& layout_for() {
+    if (!layout) layout = std::make_unique<Layout>();
+    return *layout;
+  }
   void* raw() const { return static_cast<char*>(storage->data()) + offset * static_cast<int64_t>(dtype_size(dtype)); }
   template <class T> T* data() const { return static_cast<T*>(storage->data()) + offset; }
 };
+
+inline const Shape kRowMajor{};
+inline const Shape& TensorImpl::explicit_strides() const { return layout ? layout->strides : kRowMajor; }
 
 inline TensorImpl* impl_of(const Tensor& tensor) { return tensor.impl(); }
 int64_t checked_numel(const Shape& shape, const char* op);
@@ -142,7 +154,9 @@ int64_t checked_numel(const Shape& shape, const char* op);
 // Row-major strides of `shape`.
 Shape contiguous_strides(const Shape& shape);
 // The strides of `impl`, explicit or row-major.
-inline Shape strides_of(const TensorImpl& impl) { return impl.is_contiguous() ? contiguous_strides(impl.shape) : impl.strides; }
+inline Shape strides_of(const TensorImpl& impl) {
+  return impl.is_contiguous() ? contiguous_strides(impl.shape) : impl.layout->strides;
+}
 
 // The one way to walk a strided layout: calls visit(a, b) for every element in row-major order of `shape`,
 // with its offsets in two stride systems (a source and a target, say). The innermost dimension runs as a
@@ -180,7 +194,10 @@ Tensor make_alias(const Tensor& source, Shape shape);
 // in the storage), without history; its view_base is source's base, or source itself.
 Tensor make_view(const Tensor& source, Shape shape, Shape strides, int64_t offset);
 // `x` itself when contiguous, else a contiguous copy kept in `holder` (no history: for kernels only).
-const Tensor& dense(const Tensor& x, Tensor& holder);
+const Tensor& dense_copy(const Tensor& x, Tensor& holder);
+inline const Tensor& dense(const Tensor& x, Tensor& holder) {
+  return x.impl()->is_contiguous() ? x : dense_copy(x, holder);
+}
 // Brings a view's grad_fn up to date after its base's history changed (see TensorImpl::history).
 void refresh_view(TensorImpl& view);
 
