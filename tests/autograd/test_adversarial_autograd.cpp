@@ -380,7 +380,7 @@ TEST_CASE("random ops on random shapes with zero-size dims either work or throw 
     const int64_t d = pick(5) - 2;
     try {
       xg::Tensor y;
-      switch (pick(22)) {
+      switch (pick(30)) {
         case 0: y = a + b; break;
         case 1: y = a * b; break;
         case 2: y = a / b; break;
@@ -402,7 +402,16 @@ TEST_CASE("random ops on random shapes with zero-size dims either work or throw 
         case 18: y = a.unsqueeze(d).squeeze(d); break;
         case 19: y = a.t().clamp(-0.5, 0.5); break;
         case 20: { y = a.detach().clone(); y += b; break; }
-        default: { y = a * 1.0; y *= b; break; }
+        case 21: { y = a * 1.0; y *= b; break; }
+        // views, ops on them, and in-place ops through them (recorded and not)
+        case 22: y = a.t().slice(d, pick(3), pick(5) - 1, 1 + pick(2)) * 2.0; break;
+        case 23: y = a.unsqueeze(0).expand({2, -1}).sum({0}) + a.narrow(d, pick(2), pick(2)).sum(); break;
+        case 24: y = a.permute({}) * 1.0; break;
+        case 25: { y = a * 1.0; y.select(d, pick(3) - 1) *= 3.0; break; }
+        case 26: { y = a * 1.0; y.t()[pick(3) - 1] += b.t()[0]; break; }
+        case 27: { y = a.detach().clone(); xg::NoGradGuard no_grad; y.slice(d, 0, pick(4)).fill_(1.5); break; }
+        case 28: y = a.diagonal(pick(3) - 1, d, pick(3)).matmul(b.diagonal()); break;
+        default: { y = a.reshape({-1}).view({-1}).flatten() + 1.0; break; }
       }
       if (y.requires_grad()) y.backward(xg::ones_like(y), false, pick(2) == 1);
       a.mutable_grad() = xg::Tensor();  // a create_graph backward links grads to their graph: drop the cycle
