@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <initializer_list>
 #include <iosfwd>
+#include <optional>
+#include <type_traits>
 #include <string>
 #include <vector>
 
@@ -50,6 +52,9 @@ inline TensorOptions requires_grad(bool value = true) { return TensorOptions().r
 inline TensorOptions dtype(Dtype value) { return TensorOptions().dtype(value); }
 
 struct TensorImpl;  // private: storage, shape and autograd metadata
+namespace indexing {
+class TensorIndex;
+}
 
 // A cheap reference-counted handle: copies share data and history, like torch::Tensor.
 class Tensor {
@@ -145,6 +150,15 @@ class Tensor {
   Tensor squeeze() const;
   Tensor squeeze(int64_t dim) const;
   Tensor diagonal(int64_t offset = 0, int64_t dim1 = 0, int64_t dim2 = 1) const;
+
+  // --- LibTorch's indexing (xg::indexing): x.index({Slice(0, 2), 1}), x.index({"...", None}),
+  // x.index({mask}), x.index_put_({Slice(), 0}, 1.0). Integers, slices, None and "..." give views; an
+  // int64/int32 or bool index tensor (one per call) copies, as in PyTorch.
+  Tensor index(std::initializer_list<indexing::TensorIndex> indices) const;
+  Tensor index(const std::vector<indexing::TensorIndex>& indices) const;
+  Tensor& index_put_(std::initializer_list<indexing::TensorIndex> indices, const Tensor& value);
+  Tensor& index_put_(std::initializer_list<indexing::TensorIndex> indices, double value);
+  Tensor& index_put_(const std::vector<indexing::TensorIndex>& indices, const Tensor& value);
   Tensor operator-() const;
 
   // --- in place, on any tensor including views (writes go to the shared storage). Each bumps the version
@@ -178,6 +192,52 @@ class Tensor {
 };
 
 std::ostream& operator<<(std::ostream& out, const Tensor& tensor);
+
+namespace indexing {
+constexpr std::nullopt_t None = std::nullopt;
+struct EllipsisIndexType {};
+constexpr EllipsisIndexType Ellipsis{};
+
+// Python's start:stop:step; omitted bounds cover the whole dimension.
+class Slice {
+ public:
+  Slice(std::optional<int64_t> start = std::nullopt, std::optional<int64_t> stop = std::nullopt,
+        std::optional<int64_t> step = std::nullopt)
+      : start_(start.value_or(0)), stop_(stop.value_or(INT64_MAX)), step_(step.value_or(1)) {}
+  int64_t start() const { return start_; }
+  int64_t stop() const { return stop_; }
+  int64_t step() const { return step_; }
+
+ private:
+  int64_t start_, stop_, step_;
+};
+
+class TensorIndex {
+ public:
+  enum class Kind { None, Ellipsis, Integer, Boolean, Slice, Tensor };
+  TensorIndex(std::nullopt_t) : kind_(Kind::None) {}
+  TensorIndex(EllipsisIndexType) : kind_(Kind::Ellipsis) {}
+  TensorIndex(const char* text);  // "..." (anything else throws)
+  TensorIndex(int64_t integer) : kind_(Kind::Integer), integer_(integer) {}
+  TensorIndex(int integer) : TensorIndex(static_cast<int64_t>(integer)) {}
+  template <class T, class = std::enable_if_t<std::is_same<T, bool>::value>>
+  TensorIndex(T boolean) : kind_(Kind::Boolean), boolean_(boolean) {}
+  TensorIndex(Slice slice) : kind_(Kind::Slice), slice_(slice) {}
+  TensorIndex(Tensor tensor) : kind_(Kind::Tensor), tensor_(std::move(tensor)) {}
+  Kind kind() const { return kind_; }
+  int64_t integer() const { return integer_; }
+  bool boolean() const { return boolean_; }
+  const Slice& slice() const { return slice_; }
+  const Tensor& tensor() const { return tensor_; }
+
+ private:
+  Kind kind_;
+  int64_t integer_ = 0;
+  bool boolean_ = false;
+  Slice slice_;
+  Tensor tensor_;
+};
+}  // namespace indexing
 
 // --- factories (options last)
 Tensor tensor(std::vector<double> values, Shape shape, TensorOptions options = {});
