@@ -311,3 +311,166 @@ TEST_CASE("linalg: multi-output functions return tuples for structured bindings"
   CHECK(V.is_contiguous());
   check_close(w, (sv * sv).index_select(0, {2, 1, 0}), "eigvals(A^T A) = svd(A)^2, ascending", 1e-12);
 }
+
+// ---------------------------------------------------------------- gradcheck / gradgradcheck (float64)
+
+TEST_CASE("linalg: gradcheck and gradgradcheck of solve, inv, det, slogdet") {
+  xg::manual_seed(7);
+  xg::Tensor A = well({3, 3}), Ab = well({2, 3, 3}), B = random_input({3, 2}), v = random_input({3});
+  check_gradients([](const Tensors& in) { return la::solve(in[0], in[1]); }, {A, B});
+  check_gradients([](const Tensors& in) { return la::solve(in[0], in[1]); }, {Ab, v});  // broadcast vector
+  check_gradients([](const Tensors& in) { return la::inv(in[0]); }, {Ab});
+  check_gradients([](const Tensors& in) { return la::det(in[0]); }, {Ab});
+  check_gradients([](const Tensors& in) { return std::get<1>(la::slogdet(in[0])); }, {A});
+}
+
+TEST_CASE("linalg: det's gradient at a singular matrix is the cofactor matrix (torch's SVD formula)") {
+  // [[1, 2], [2, 4]] has rank 1: d det / dA = [[4, -2], [-2, 1]] (the cofactors), finite, no NaN.
+  xg::Tensor A = xg::tensor({1, 2, 2, 4}, {2, 2}, f64());
+  la::det(A).backward();
+  check_values(A.grad(), {4, -2, -2, 1}, 1e-9);
+  // A batch mixing singular and regular matrices takes each formula on its own elements.
+  xg::Tensor batch = xg::tensor({1, 2, 2, 4, 2, 0, 0, 3}, {2, 2, 2}, f64());
+  la::det(batch).sum().backward();
+  check_values(batch.grad(), {4, -2, -2, 1, 3, 0, 0, 2}, 1e-9);
+  // The 3x3 rank-2 case through gradcheck (the SVD path) and its second derivative.
+  xg::Tensor S = xg::tensor({1, 2, 3, 4, 5, 6, 5, 7, 9}, {3, 3}, f64());  // row 3 = row 1 + row 2
+  CHECK(std::abs(la::det(S).item()) < 1e-12);
+  CHECK(xg::autograd::gradcheck([](const Tensors& in) { return la::det(in[0]); }, {S}));
+}
+
+TEST_CASE("linalg: gradcheck and gradgradcheck of cholesky, qr, eigh, eigvalsh") {
+  xg::manual_seed(8);
+  xg::Tensor X = random_input({2, 3, 3});
+  // Symmetric positive-definite inputs through a parametrization (cholesky and eigh read one triangle).
+  auto spd = [](const xg::Tensor& x) {
+    xg::Tensor eye3 = eye(3);
+    return xg::matmul(x, x.transpose(-2, -1)) + 3.0 * eye3;
+  };
+  check_gradients([spd](const Tensors& in) { return la::cholesky(spd(in[0])); }, {X});
+  check_gradients([spd](const Tensors& in) { return la::cholesky(spd(in[0]), true); }, {X});
+  for (xg::Shape shape : {xg::Shape{4, 3}, xg::Shape{3, 4}, xg::Shape{2, 3, 3}}) {
+    xg::Tensor M = random_input(shape);
+    check_gradients([](const Tensors& in) {
+      auto [Q, R] = la::qr(in[0]);
+      return xg::cat({Q.flatten(), R.flatten()});
+    }, {M});
+  }
+  check_gradients([](const Tensors& in) {
+    auto [w, V] = la::eigh(sym(in[0]));
+    return xg::cat({w.flatten(), squares(V).flatten()});
+  }, {X});
+  check_gradients([](const Tensors& in) { return la::eigvalsh(sym(in[0]), "U"); }, {X});
+}
+
+TEST_CASE("linalg: gradcheck and gradgradcheck of svd, svdvals, pinv, lstsq") {
+  xg::manual_seed(9);
+  for (xg::Shape shape : {xg::Shape{4, 3}, xg::Shape{3, 4}, xg::Shape{2, 3, 3}}) {
+    xg::Tensor M = random_input(shape);
+    for (bool full : {false, true})
+      check_gradients([full](const Tensors& in) {
+        auto [U, S, Vh] = la::svd(in[0], full);
+        int64_t k = S.size(-1);
+        xg::Tensor Uk = U.narrow(-1, 0, k), Vk = Vh.narrow(-2, 0, k);
+        return xg::cat({S.flatten(), squares(Uk).flatten(), xg::matmul(Uk, Vk).flatten()});
+      }, {M});
+    check_gradients([](const Tensors& in) { return la::svdvals(in[0]); }, {M});
+    check_gradients([](const Tensors& in) { return la::pinv(in[0]); }, {M});
+  }
+  xg::Tensor H = random_input({3, 3});
+  check_gradients([](const Tensors& in) { return la::pinv(sym(in[0]) + 4.0 * eye(3), std::nullopt, std::nullopt, true); }, {H});
+  xg::Tensor A = random_input({5, 3}), B = random_input({5, 2}), b = random_input({5});
+  check_gradients([](const Tensors& in) { return std::get<0>(la::lstsq(in[0], in[1])); }, {A, B});
+  check_gradients([](const Tensors& in) { return std::get<0>(la::lstsq(in[0], in[1])); }, {A, b});
+  xg::Tensor W = random_input({2, 3, 4}), C = random_input({2, 3, 1});  // underdetermined: minimum norm
+  check_gradients([](const Tensors& in) { return std::get<0>(la::lstsq(in[0], in[1])); }, {W, C});
+}
+
+TEST_CASE("linalg: gradcheck and gradgradcheck of the norms and cond") {
+  xg::manual_seed(10);
+  xg::Tensor x = random_input({2, 3, 4});
+  for (double ord : std::vector<double>{2.0, 1.0, INFINITY, -INFINITY, 3.0, 0.5, -1.5})
+    check_gradients([ord](const Tensors& in) { return la::vector_norm(in[0], ord, std::vector<int64_t>{0, 2}); }, {x});
+  for (double ord : std::vector<double>{1.0, -1.0, 2.0, -2.0, INFINITY, -INFINITY})
+    check_gradients([ord](const Tensors& in) { return la::matrix_norm(in[0], ord); }, {x});
+  for (const char* ord : {"fro", "nuc"}) {
+    std::string o = ord;
+    check_gradients([o](const Tensors& in) { return la::matrix_norm(in[0], o, {0, 2}); }, {x});
+  }
+  xg::Tensor A = well({2, 3, 3});
+  check_gradients([](const Tensors& in) { return la::cond(in[0]); }, {A});
+  check_gradients([](const Tensors& in) { return la::cond(in[0], std::string("fro")); }, {A});
+  check_gradients([](const Tensors& in) { return la::cond(in[0], 1.0); }, {A});
+  // At a zero vector the 2-norm's gradient is 0 (torch's masked_fill), not NaN.
+  xg::Tensor zero = xg::zeros({3}, f64());
+  la::vector_norm(zero).backward();
+  check_values(zero.grad(), {0, 0, 0});
+}
+
+// ---------------------------------------------------------------- errors
+
+TEST_CASE("linalg: singular and non-positive-definite input throw LinAlgError naming the function and element") {
+  xg::Tensor singular = xg::tensor({1, 2, 2, 4}, {2, 2}, f64(false));
+  CHECK(error_of([&] { la::solve(singular, xg::ones({2}, f64(false))); }) ==
+        "linalg.solve: The diagonal element 2 is zero, the solve could not be completed because the input matrix is "
+        "singular.");
+  CHECK(error_of([&] { la::inv(singular); }) ==
+        "linalg.inv: The diagonal element 2 is zero, the inversion could not be completed because the input matrix "
+        "is singular.");
+  xg::Tensor batch = xg::stack({xg::tensor({2, 0, 0, 2}, {2, 2}, f64(false)), singular});
+  CHECK(error_of([&] { la::inv(batch); }) ==
+        "linalg.inv: (Batch element 1): The diagonal element 2 is zero, the inversion could not be completed because "
+        "the input matrix is singular.");
+  CHECK_THROWS_AS(la::solve(batch, xg::ones({2, 2, 1}, f64(false))), la::LinAlgError);
+  xg::Tensor indefinite = xg::tensor({1, 2, 2, 1}, {2, 2}, f64(false));
+  CHECK(error_of([&] { la::cholesky(xg::stack({xg::tensor({2, 0, 0, 2}, {2, 2}, f64(false)), indefinite})); }) ==
+        "linalg.cholesky: (Batch element 1): The factorization could not be completed because the input is not "
+        "positive-definite (the leading minor of order 2 is not positive-definite).");
+  CHECK_THROWS_AS(la::cholesky(indefinite.to(xg::kFloat32)), la::LinAlgError);
+  // A zero matrix (all pivots zero) reports the first one; float32 too.
+  CHECK(error_of([&] { la::inv(xg::zeros({3, 3})); }).find("The diagonal element 1 is zero") != std::string::npos);
+  // slogdet's gradient at a singular matrix needs A^{-T}: an error, not NaN.
+  xg::Tensor S = singular.detach().requires_grad_(true);
+  CHECK_THROWS_AS(std::get<1>(la::slogdet(S)).backward(), la::LinAlgError);
+}
+
+TEST_CASE("linalg: shape, dtype and argument errors throw std::invalid_argument") {
+  xg::Tensor A = xg::ones({3, 3}, f64(false));
+  CHECK(error_of([&] { la::solve(A, xg::ones({4, 2}, f64(false))); }) ==
+        "linalg.solve: Incompatible shapes of A and B for the equation AX = B ([3, 3] and [4, 2])");
+  CHECK_THROWS_AS(la::solve(xg::ones({3, 4}, f64(false)), xg::ones({3}, f64(false))), std::invalid_argument);
+  CHECK_THROWS_AS(la::solve(A, xg::ones({3})), std::invalid_argument);  // float32 B, float64 A
+  CHECK_THROWS_AS(la::solve(xg::ones({2, 3, 3}, f64(false)), xg::ones({4, 3, 1}, f64(false))), std::invalid_argument);
+  CHECK(error_of([&] { la::inv(xg::ones({3})); }) ==
+        "linalg.inv: the input must have at least 2 dimensions, got shape [3]");
+  CHECK(error_of([&] { la::det(xg::ones({2, 3})); }) ==
+        "linalg.det: A must be batches of square matrices, but they are 2 by 3 matrices");
+  CHECK_THROWS_AS(la::cholesky(xg::Tensor()), std::invalid_argument);
+  CHECK_THROWS_AS(la::qr(A, "economic"), std::invalid_argument);
+  CHECK_THROWS_AS(la::eigh(A, "X"), std::invalid_argument);
+  CHECK_THROWS_AS(la::lstsq(A, xg::ones({4, 1}, f64(false))), std::invalid_argument);
+  CHECK_THROWS_AS(la::lstsq(A, xg::ones({2, 3, 3, 1}, f64(false))), std::invalid_argument);
+  CHECK_THROWS_AS(la::matrix_norm(A, 3.0), std::invalid_argument);
+  CHECK_THROWS_AS(la::matrix_norm(A, "spectral"), std::invalid_argument);
+  CHECK_THROWS_AS(la::matrix_norm(xg::ones({3}), "fro"), std::invalid_argument);
+  CHECK_THROWS_AS(la::vector_norm(A, 2, std::vector<int64_t>{0, 0}), std::invalid_argument);
+  CHECK_THROWS_AS(la::vector_norm(A, 2, std::vector<int64_t>{2}), std::invalid_argument);
+  CHECK_THROWS_AS(la::norm(xg::ones({2, 2, 2}), 2.0), std::invalid_argument);
+  // qr(mode="r") and complete tall QR are not differentiable (torch's rules): the backward says so.
+  xg::Tensor M = random_input({4, 3});
+  CHECK(error_of([&] { std::get<1>(la::qr(M, "r")).sum().backward(); }).find("mode='r'") != std::string::npos);
+  CHECK(error_of([&] { std::get<0>(la::qr(M, "complete")).sum().backward(); }).find("nrows > ncols") !=
+        std::string::npos);
+}
+
+TEST_CASE("linalg: empty matrices and empty batches") {
+  xg::Tensor empty_batch = xg::ones({0, 3, 3}, f64(false));
+  CHECK(xg::shape_string(la::solve(empty_batch, xg::ones({0, 3, 2}, f64(false))).shape()) == "[0, 3, 2]");
+  CHECK(xg::shape_string(la::det(empty_batch).shape()) == "[0]");
+  CHECK(xg::shape_string(std::get<0>(la::eigh(empty_batch)).shape()) == "[0, 3]");
+  CHECK(xg::shape_string(la::svdvals(empty_batch).shape()) == "[0, 3]");
+  xg::Tensor empty_matrix = xg::ones({0, 0}, f64(false));
+  CHECK(la::det(empty_matrix).item() == 1.0);  // the empty product
+  CHECK(la::inv(empty_matrix).numel() == 0);
+  CHECK(la::svdvals(xg::ones({0, 3}, f64(false))).numel() == 0);
+}
