@@ -158,7 +158,7 @@ Tensor solve_square(const char* fn, const Tensor& A, const Tensor& B) {
 using namespace detail;
 
 namespace {
-// The batch count, the dtype-dispatched data pointer of a contiguous copy, and a fresh output in one place.
+// A matrix argument's dense data and its batch bookkeeping.
 struct Matrices {
   Matrices(const Tensor& A) : data(A.contiguous()), batch(batch_shape(A)), count(product(batch)),
                               rows(A.size(-2)), cols(A.size(-1)), batched(A.dim() > 2) {}
@@ -436,20 +436,18 @@ std::tuple<Tensor, Tensor> qr(const Tensor& A, const std::string& mode) {
       Tensor p = saved.unpack(grads.node);
       Tensor Q = unpack_part(p, 0, {rows, qcols}), R = unpack_part(p, qsize, {rrows, cols});
       Tensor gQ = unpack_part(grad, 0, {rows, qcols}), gR = unpack_part(grad, qsize, {rrows, cols});
-      const int64_t m_ = rows, n_ = cols;
       Tensor gA = matmul(gR, mT(R)) - matmul(mT(Q), gQ);
-      if (m_ >= n_) {
+      if (rows >= cols) {
         // Q syminvadj(triu(gA)) + gQ, then times R^{-T} from the right.
-        Tensor upper = triu(gA);
-        gA = matmul(Q, upper + mT(triu(gA, 1))) + gQ;
+        gA = matmul(Q, triu(gA) + mT(triu(gA, 1))) + gQ;
         grads.set(0, mT(solve_square("linalg.qr", R, mT(gA))));
       } else {
         Tensor lower = tril(-gA - mT(-gA));
         gA = matmul(Q, lower);
-        Tensor R1 = R.narrow(-1, 0, m_);
+        // Wide A: the left square block of R takes the solve, the remaining columns get Q gR only.
+        Tensor R1 = R.narrow(-1, 0, rows);
         gA = mT(solve_square("linalg.qr", R1, mT(gA)));
-        Shape zero_shape = batch_shape(gA);
-        zero_shape.insert(zero_shape.end(), {m_, n_ - m_});
+        Shape zero_shape = concat(batch_shape(gA), {rows, cols - rows});
         gA = cat({gA, zeros(zero_shape, TensorOptions().dtype(gA.dtype()))}, -1);
         grads.set(0, gA + matmul(Q, gR));
       }
