@@ -299,6 +299,14 @@ TEST_CASE("linalg: float32 inputs give float32 results close to torch's float32 
   check32(la::det(f32("f32_det.in0")), "f32_det.out0");
   check32(la::cholesky(f32("f32_cholesky.in0")), "f32_cholesky.out0");
   check32(std::get<0>(la::lstsq(f32("f32_lstsq.in0"), f32("f32_lstsq.in1"))), "f32_lstsq.out0");
+  // Gradients stay float32 and agree with the float64 ones.
+  xg::Tensor A64 = reference("solve.in0", true), A32 = reference("solve.in0").to(xg::kFloat32).requires_grad_(true);
+  for (const xg::Tensor& A : {A64, A32}) {
+    auto [w, V] = la::eigh(sym(A));
+    (la::det(A) + la::svdvals(A).sum() + w.sum() + la::inv(A).sum()).backward();
+  }
+  CHECK(A32.grad().dtype() == xg::kFloat32);
+  check_close(A32.grad().to(xg::kFloat64), A64.grad(), "float32 gradient", 1e-4);
 }
 
 TEST_CASE("linalg: multi-output functions return tuples for structured bindings") {
