@@ -2,7 +2,7 @@
 BUILD ?= build
 SANITIZE_BUILD ?= build-sanitize
 JOBS ?= $(shell nproc)
-PACKAGES = cmake make g++ pkg-config libxtensor-dev libxsimd-dev libopenblas-dev libzip-dev doctest-dev \
+PACKAGES = cmake make g++ pkg-config libxtensor-dev libxtensor-blas-dev libxsimd-dev libopenblas-dev libzip-dev doctest-dev \
            libcli11-dev gnuplot-nox bc
 
 .PHONY: all deps configure build run test test-sanitize test-tsan fuzz bench bench-compare clean

@@ -53,3 +53,9 @@ awk -F'|' '
       printf "| %s | %s | %.3g %s | %s | %s | %s | %s |\n", id, name[id], x[id], unit[id], lt, ratio, target[id], notes
     }
   }' "$work/xgrad.txt" "$work/torch.txt"
+
+# linalg::solve and lstsq of a 1000 x 1000 system against raw LAPACK (issue 19: within 10 %).
+if [ -x "$build/bench/linalg_bench" ]; then
+  echo
+  "$build/bench/linalg_bench"
+fi

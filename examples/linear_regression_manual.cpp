@@ -1,6 +1,7 @@
 // Fit y = 2x + 1 from 100 noisy points by plain gradient descent on two scalar tensors.
 // This is the program `make run` runs: autograd computes dL/dw and dL/db, we update by hand.
 #include <CLI/CLI.hpp>
+#include <cmath>
 #include <cstdio>
 #include <xgrad.hpp>
 
@@ -40,6 +41,12 @@ int main(int argc, char** argv) {
     if (step == 1 || step % 50 == 0) std::printf("step %4d  loss %.6f\n", step, loss.item());
   }
   std::printf("w = %.4f  b = %.4f   (true: w = 2, b = 1)\n", w.item(), b.item());
+  // The exact minimizer of this loss, which gradient descent approaches: least squares on the columns [x, 1].
+  xg::Tensor solution = std::get<0>(xg::linalg::lstsq(xg::stack({x, xg::ones({100})}, 1), y));
+  double w_star = solution[0].item(), b_star = solution[1].item();
+  double distance = std::hypot(w.item() - w_star, b.item() - b_star);
+  std::printf("least squares (linalg::lstsq): w = %.4f  b = %.4f; gradient descent ends %.1e from it, within 1e-3: %s\n",
+              w_star, b_star, distance, distance < 1e-3 ? "yes" : "NO");
   example::write_csv(out + "/loss.csv", {"step", "loss"}, {step_column, loss_column});
   example::plot(out + "/loss.png", "set xlabel 'step'; set ylabel 'MSE'; set logscale y\nplot 'loss.csv' using 1:2 with lines lw 2");
   return 0;

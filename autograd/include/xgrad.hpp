@@ -3,6 +3,7 @@
 
 #include "xgrad/autograd.hpp"
 #include "xgrad/data.hpp"
+#include "xgrad/linalg.hpp"
 #include "xgrad/nn.hpp"
 #include "xgrad/optim.hpp"
 #include "xgrad/tensor.hpp"
