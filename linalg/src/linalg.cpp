@@ -740,7 +740,7 @@ std::tuple<Tensor, Tensor, Tensor, Tensor> lstsq(const Tensor& A, const Tensor& 
   });
   // Residuals exist when m > n and every matrix has full rank (torch's rule for gelsd); else empty.
   Tensor residuals = m > n && full_rank ? residual_all : new_tensor({0}, A.dtype());
-  Tensor rank = from_data(ranks, batch, A.dtype());
+  Tensor rank = tensor(ranks, batch, TensorOptions(kInt64));  // int64, as torch returns ranks
   if (GradMode::is_enabled() && (a.requires_grad() || b.requires_grad())) {
     SavedTensor saved_a(a, false), saved_b(b, false);
     record(X, "LinalgLstsqBackward", {&a, &b}, [saved_a, saved_b](const Tensor& grad, Grads& grads) {

@@ -219,7 +219,7 @@ Tensor matrix_rank(const Tensor& A, std::optional<double> atol, std::optional<do
     const double tol = std::max(abs_tol, rel_tol * *std::max_element(row, row + k));
     ranks[static_cast<size_t>(e)] = static_cast<double>(std::count_if(row, row + k, [&](double v) { return v > tol; }));
   }
-  return from_data(ranks, batch_shape(A), A.dtype());
+  return tensor(ranks, batch_shape(A), TensorOptions(kInt64));  // int64, as torch returns ranks
 }
 
 namespace {

@@ -49,7 +49,7 @@ Tensor svdvals(const Tensor& A);
 // Least squares min ||A X - B|| by LAPACK's gelsd (torch's "gelsd" driver): (solution [*, n, k],
 // residuals [*, k] — squared residual norms, only when m > n and every matrix has full rank, else empty —,
 // rank [*], singular values [*, min(m, n)]). rcond defaults to eps * max(m, n). Only the solution has a
-// gradient (PyTorch's). rank holds integers in A's dtype until xgrad has integer dtypes.
+// gradient (PyTorch's). rank is int64, as in PyTorch.
 std::tuple<Tensor, Tensor, Tensor, Tensor> lstsq(const Tensor& A, const Tensor& B,
                                                  std::optional<double> rcond = std::nullopt);
 // Moore-Penrose pseudo-inverse; singular values at or below max(atol, rtol * largest) are dropped. rtol
@@ -70,7 +70,7 @@ Tensor norm(const Tensor& A, std::optional<double> ord = std::nullopt,
             std::optional<std::vector<int64_t>> dim = std::nullopt, bool keepdim = false);
 Tensor norm(const Tensor& A, const std::string& ord, std::optional<std::vector<int64_t>> dim = std::nullopt,
             bool keepdim = false);
-// Number of singular values above max(atol, rtol * largest) (defaults as pinv); integers in A's dtype.
+// Number of singular values above max(atol, rtol * largest) (defaults as pinv); int64, as in PyTorch.
 Tensor matrix_rank(const Tensor& A, std::optional<double> atol = std::nullopt,
                    std::optional<double> rtol = std::nullopt, bool hermitian = false);
 // Condition number: ord 2 (default) / -2 from the singular values; "fro", "nuc", 1, -1, inf, -inf as
