@@ -164,11 +164,11 @@ TEST_CASE("options edited through param_groups() are checked by step before any 
   sgd.add_param_group({b}, optim::SGDOptions(0.1));
   a.mutable_grad() = xg::ones({2});
   b.mutable_grad() = xg::ones({2});
-  sgd.param_groups()[1].options.momentum(kNan);
+  static_cast<optim::SGDOptions&>(sgd.param_groups()[1].options()).momentum(kNan);
   CHECK_THROWS_WITH_AS(sgd.step(), doctest::Contains("SGD: invalid momentum"), std::invalid_argument);
   check_values(a, {1, 1});  // group 0 comes first but was not stepped either
   optim::AdamW adamw({a}, optim::AdamWOptions(0.1));
-  adamw.param_groups()[0].options.betas({0.9, 1.0});
+  static_cast<optim::AdamWOptions&>(adamw.param_groups()[0].options()).betas({0.9, 1.0});
   CHECK_THROWS_WITH_AS(adamw.step(), doctest::Contains("AdamW: invalid beta parameter at index 1"), std::invalid_argument);
   check_values(a, {1, 1});
 }
@@ -215,15 +215,15 @@ TEST_CASE("a parameter listed twice, or in two groups, is refused by every optim
                        doctest::Contains("Adam: some parameters appear in more than one parameter group"), std::invalid_argument);
 
   // A duplicate pushed straight into param_groups() is caught by step, before anything changes.
-  sgd.param_groups()[0].params.push_back(a);
+  sgd.param_groups()[0].params().push_back(a);
   a.mutable_grad() = xg::ones({2});
   CHECK_THROWS_WITH_AS(sgd.step(), doctest::Contains("the same parameter twice"), std::invalid_argument);
   check_values(a, {1, 1});
-  sgd.param_groups()[0].params.pop_back();
-  sgd.param_groups()[0].params.push_back(a * 2.0);
+  sgd.param_groups()[0].params().pop_back();
+  sgd.param_groups()[0].params().push_back(a * 2.0);
   CHECK_THROWS_WITH_AS(sgd.step(), doctest::Contains("non-leaf"), std::invalid_argument);
   check_values(a, {1, 1});
-  sgd.param_groups()[0].params.pop_back();
+  sgd.param_groups()[0].params().pop_back();
   sgd.step();
   check_values(a, {0.9, 0.9});
 }
@@ -234,7 +234,7 @@ TEST_CASE("parameters pushed into param_groups() get their own state, never anot
   optim::SGD sgd({a}, optim::SGDOptions(1.0).momentum(0.5));
   a.mutable_grad() = xg::ones({1});
   sgd.step();  // a's buffer = 1
-  sgd.param_groups()[0].params.insert(sgd.param_groups()[0].params.begin(), b);
+  sgd.param_groups()[0].params().insert(sgd.param_groups()[0].params().begin(), b);
   b.mutable_grad() = xg::ones({1});
   sgd.step();  // b: first step, buffer = 1; a: buffer = 0.5 + 1 = 1.5
   check_values(b, {0});
