@@ -70,6 +70,8 @@ void Optimizer::initialize(std::vector<OptimizerParamGroup> param_groups) {
 }
 
 void Optimizer::add_param_group(const OptimizerParamGroup& param_group) {
+  if (param_groups_.size() >= max_param_groups())
+    throw std::invalid_argument(std::string(name()) + " doesn't support per-parameter options (parameter groups)");
   OptimizerParamGroup group(param_group.params(),
                             param_group.has_options() ? param_group.options().clone() : defaults_->clone());
   if (param_group.initial_lr()) group.set_initial_lr(*param_group.initial_lr());

@@ -199,6 +199,8 @@ class Optimizer {
   void initialize(std::vector<OptimizerParamGroup> param_groups);
   // Throws std::invalid_argument unless `options` are this optimizer's kind and valid.
   virtual void validate_options(const OptimizerOptions& options) const;
+  // add_param_group refuses more groups than this (LBFGS: one).
+  virtual size_t max_param_groups() const { return SIZE_MAX; }
   // Called for each parameter added (Adagrad creates its state here, as PyTorch's constructor does).
   virtual void init_param_state(const Tensor& param, const OptimizerOptions& options);
   // The entries of one parameter's state under `prefix` ("state.3."), and their inverse: validated, with
