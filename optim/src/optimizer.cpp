@@ -128,13 +128,16 @@ void Optimizer::set_lr(double lr) {
 
 double Optimizer::group_momentum(size_t group) const { return param_groups_.at(group).options().get_momentum(); }
 
-void Optimizer::set_group_momentum(size_t group, double momentum) {
-  OptimizerOptions& options = param_groups_.at(group).options();
-  // Checked on a copy, then set in place (a reference to the group's options stays valid).
-  std::unique_ptr<OptimizerOptions> trial = options.clone();
+void Optimizer::check_group_momentum(size_t group, double momentum) const {
+  // Checked on a copy of the group's options.
+  std::unique_ptr<OptimizerOptions> trial = param_groups_.at(group).options().clone();
   trial->set_momentum(momentum);
   validate_options(*trial);
-  options.set_momentum(momentum);
+}
+
+void Optimizer::set_group_momentum(size_t group, double momentum) {
+  check_group_momentum(group, momentum);
+  param_groups_[group].options().set_momentum(momentum);  // in place: references to the options stay valid
 }
 
 void Optimizer::validate_options(const OptimizerOptions&) const {}

@@ -183,6 +183,8 @@ class Optimizer {
   bool has_momentum() const { return defaults_->has_momentum(); }
   double group_momentum(size_t group) const;
   void set_group_momentum(size_t group, double momentum);
+  // Throws exactly what set_group_momentum would, changing nothing.
+  void check_group_momentum(size_t group, double momentum) const;
 
   // "SGD", "Adam", ...: the name error messages start with.
   virtual const char* name() const { return "Optimizer"; }
