@@ -535,7 +535,7 @@ Tensor LBFGS::run(const LossClosure& closure, LBFGSParamState& state) {
 
 Tensor LBFGS::step(LossClosure closure) {
   if (!closure) throw std::invalid_argument("LBFGS.step: needs a closure that re-evaluates the loss");
-  prepare_step<LBFGSParamState>();
+  prepare_step<LBFGSParamState>(/*check_gradients=*/false);  // the closure replaces them; each one it leaves is checked
   if (param_groups_.size() != 1)
     throw std::invalid_argument("LBFGS doesn't support per-parameter options (parameter groups)");
   std::vector<Tensor>& params = param_groups_[0].params();

@@ -179,7 +179,7 @@ bool Optimizer::slots_aligned() const {
   return true;
 }
 
-void Optimizer::prepare_groups() {
+void Optimizer::prepare_groups(bool check_gradients) {
   if (step_op_.empty()) step_op_ = std::string(name()) + ".step";
   for (const OptimizerParamGroup& group : param_groups_) {
     if (!group.has_options())
@@ -188,8 +188,9 @@ void Optimizer::prepare_groups() {
   }
   const bool edited = !slots_aligned();  // else the parameters were checked when added
   if (edited) detail::check_parameters(name(), group_lists());
-  for (const OptimizerParamGroup& group : param_groups_)
-    for (const Tensor& p : group.params()) detail::check_gradient(p, step_op_.c_str());
+  if (check_gradients)
+    for (const OptimizerParamGroup& group : param_groups_)
+      for (const Tensor& p : group.params()) detail::check_gradient(p, step_op_.c_str());
   if (!edited) return;
   // The groups were edited through param_groups(): line the slots up again, and drop the state of
   // parameters that left (the old slots still hold them, so no new tensor can have taken their address).

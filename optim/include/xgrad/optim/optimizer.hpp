@@ -216,9 +216,10 @@ class Optimizer {
   // Everything a step must know before it changes anything: every group's options, the parameters (when
   // the groups were edited), each gradient, and that every existing state has type State. Afterwards
   // param_state(g, i) finds the state of param_groups_[g].params()[i].
+  // (LBFGS checks each gradient its closure leaves instead: check_gradients false.)
   template <class State>
-  void prepare_step() {
-    prepare_groups();
+  void prepare_step(bool check_gradients = true) {
+    prepare_groups(check_gradients);
     for (auto& slots : slots_)
       for (Slot& slot : slots) {
         auto found = state_.find(slot.key);
@@ -284,7 +285,7 @@ class Optimizer {
     std::string key;
     OptimizerParamState* state = nullptr;
   };
-  void prepare_groups();
+  void prepare_groups(bool check_gradients);
   bool slots_aligned() const;
   [[noreturn]] void throw_wrong_state_type() const;
   std::vector<const std::vector<Tensor>*> group_lists() const;
