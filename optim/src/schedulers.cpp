@@ -306,7 +306,11 @@ std::vector<double> PolynomialLR::compute_lr(int64_t epoch, const std::vector<do
   std::vector<double> lrs = current_lr();
   if (epoch == 0 || epoch > total_iters_) return lrs;
   const double total = static_cast<double>(total_iters_);
-  const double decay_factor = std::pow((1.0 - static_cast<double>(epoch) / total) / (1.0 - static_cast<double>(epoch - 1) / total), power_);
+  const double denominator = 1.0 - static_cast<double>(epoch - 1) / total;
+  // Beyond 2^53 epochs (epoch - 1) / total_iters may round to 1: the exact ratio (T - e) / (T - e + 1) there.
+  const double ratio = denominator != 0 ? (1.0 - static_cast<double>(epoch) / total) / denominator
+                                        : static_cast<double>(total_iters_ - epoch) / static_cast<double>(total_iters_ - epoch + 1);
+  const double decay_factor = std::pow(ratio, power_);
   for (double& lr : lrs) lr *= decay_factor;
   return lrs;
 }
