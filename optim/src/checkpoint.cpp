@@ -23,14 +23,22 @@ void add_prefixed(StateDict& into, const std::string& prefix, const StateDict& p
 
 // Stand-ins for the optimizer's entries, from their headers alone: single numbers (lr, step counts) are
 // read, which costs a few bytes; anything larger must have the shape and dtype of one of the optimizer's
-// parameters, and stands in as zeros of that shape (one tensor per shape; zero is a valid value for every
+// parameters (or of all of them flattened, LBFGS's vectors), and stands in as zeros of that shape (one tensor per shape; zero is a valid value for every
 // per-parameter state: moments, momentum buffers). Loading these lets the optimizer check every name and
 // shape itself before any array data is inflated.
 StateDict optimizer_stand_ins(CheckpointReader& reader, Optimizer& optimizer) {
   std::map<std::pair<Shape, Dtype>, Tensor> like;
+  int64_t total = 0;
   for (size_t g = 0; g < optimizer.num_param_groups(); ++g)
-    for (const Tensor& p : optimizer.group_params(g))
+    for (const Tensor& p : optimizer.group_params(g)) {
+      total += p.numel();
       if (!like.count({p.shape(), p.dtype()})) like.emplace(std::make_pair(p.shape(), p.dtype()), zeros(p.shape(), dtype(p.dtype())));
+    }
+  // LBFGS's direction and history are flat vectors of all parameters' elements.
+  if (total > 0 && optimizer.num_param_groups() > 0 && !optimizer.group_params(0).empty()) {
+    const Dtype flat_dtype = optimizer.group_params(0)[0].dtype();
+    if (!like.count({Shape{total}, flat_dtype})) like.emplace(std::make_pair(Shape{total}, flat_dtype), zeros({total}, dtype(flat_dtype)));
+  }
   StateDict stand_ins;
   for (size_t i = 0; i < reader.entries().size(); ++i) {
     const EntryHeader& entry = reader.entries()[i];

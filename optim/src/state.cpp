@@ -1,6 +1,9 @@
 #include "state.hpp"
 
+#include "tensor_impl.hpp"
+
 #include <cmath>
+#include <limits>
 #include <set>
 #include <sstream>
 #include <stdexcept>
@@ -57,6 +60,51 @@ void reject_unknown(const StateDict& state, const std::function<bool(const std::
     if (!names.insert(entry.first).second)
       throw std::invalid_argument(std::string(owner) + ": entry '" + entry.first + "' appears twice");
   }
+}
+
+void check_option(bool ok, const char* optimizer, const char* what, double value, const char* range) {
+  if (!ok)
+    throw std::invalid_argument(std::string(optimizer) + ": invalid " + what + " " + number_string(value) + " (must be " +
+                                range + ")");
+}
+
+void check_non_negative(const Tensor& t, const std::string& what) {
+  Tensor hold;
+  const Tensor& values = dense(t, hold);
+  XG_DISPATCH(t.dtype(), {
+    const T* data = values.impl()->data<T>();
+    for (int64_t k = 0, n = t.numel(); k < n; ++k)
+      if (data[k] < 0)
+        throw std::invalid_argument(what + "' has the value " + number_string(static_cast<double>(data[k])) + " at " +
+                                    std::to_string(k) + " (must be >= 0)");
+  });
+}
+
+bool StateReader::has(const char* field) {
+  known_.insert(key(field));
+  return find_entry(state_, key(field)) != nullptr;
+}
+
+int64_t StateReader::integer(const char* field, int64_t min) {
+  known_.insert(key(field));
+  return checked_integer(expect_number(state_, key(field), owner_.c_str()), min, std::numeric_limits<int64_t>::max(),
+                         owner_ + ": '" + key(field) + "'");
+}
+
+double StateReader::number(const char* field) {
+  known_.insert(key(field));
+  return expect_number(state_, key(field), owner_.c_str());
+}
+
+Tensor StateReader::tensor(const char* field, const Tensor& like, bool non_negative) {
+  known_.insert(key(field));
+  Tensor copy = expect_entry(state_, key(field), like, owner_.c_str()).detach().clone();
+  if (non_negative) check_non_negative(copy, owner_ + ": '" + key(field));
+  return copy;
+}
+
+void StateReader::refuse_without(const char* field, const char* needed) {
+  if (has(field)) throw std::invalid_argument(owner_ + ": '" + key(field) + "' without '" + key(needed) + "'");
 }
 
 }  // namespace optim

@@ -132,7 +132,8 @@ TEST_CASE("param groups keep their own learning rates, and set_lr changes all") 
   check_values(a, {0.9});
   check_values(b, {0.99});
   sgd.set_lr(1.0);
-  CHECK(sgd.param_groups()[1].options.lr() == 1.0);
+  CHECK(static_cast<optim::SGDOptions&>(sgd.param_groups()[1].options()).lr() == 1.0);
+  CHECK(sgd.param_groups()[1].options().get_lr() == 1.0);
   CHECK(sgd.lr() == 1.0);
 }
 

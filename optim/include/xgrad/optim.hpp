@@ -1,7 +1,11 @@
 #pragma once
 #include "xgrad/nn/utils.hpp"
+#include "xgrad/optim/adagrad.hpp"
 #include "xgrad/optim/adam.hpp"
 #include "xgrad/optim/checkpoint.hpp"
+#include "xgrad/optim/extra.hpp"
+#include "xgrad/optim/lbfgs.hpp"
 #include "xgrad/optim/optimizer.hpp"
+#include "xgrad/optim/rmsprop.hpp"
 #include "xgrad/optim/schedulers.hpp"
 #include "xgrad/optim/sgd.hpp"
