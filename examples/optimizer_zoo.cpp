@@ -114,6 +114,21 @@ int main(int argc, char** argv) {
   app.add_option("--out", out, "output folder")->capture_default_str();
   CLI11_PARSE(app, argc, argv);
 
+  // Why the ravine is hard: its Hessian (built by differentiating the gradient once more) has eigenvalues 2
+  // and 8, so gradient descent needs lr < 2 / lambda_max = 0.25 and crawls along the flat direction.
+  {
+    xg::Tensor w = xg::tensor({-4.0, 2.0}, xg::dtype(xg::kFloat64).requires_grad(true));
+    xg::Tensor loss = (w * w * xg::tensor({1.0, 4.0}, xg::dtype(xg::kFloat64))).sum();
+    xg::Tensor gradient = xg::autograd::grad({loss}, {w}, {}, true, true)[0];
+    xg::Tensor rows[2] = {xg::autograd::grad({gradient[0]}, {w}, {}, true)[0],
+                          xg::autograd::grad({gradient[1]}, {w}, {}, true)[0]};
+    xg::Tensor eigenvalues = xg::linalg::eigvalsh(xg::stack({rows[0], rows[1]}));
+    double low = eigenvalues[0].item(), high = eigenvalues[1].item();
+    std::printf("ravine: Hessian eigenvalues (linalg::eigvalsh) %g and %g, condition number %g, critical lr 2 / "
+                "lambda_max = %g\n",
+                low, high, high / low, 2 / high);
+  }
+
   auto start = [](double a, double b) {
     return [a, b] { return std::vector<xg::Tensor>{xg::tensor({a, b}, xg::dtype(xg::kFloat64).requires_grad(true))}; };
   };
