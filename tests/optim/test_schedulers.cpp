@@ -3,6 +3,7 @@
 // in torch_values.hpp, written by tests/optim/reference_zoo.py (SCHEDULERS, same names, same arguments);
 // then each scheduler resumed from state_dict() mid-run continues bit-identically.
 #include <cmath>
+#include <cstdio>
 #include <functional>
 #include <memory>
 #include <string>
@@ -197,7 +198,7 @@ TEST_CASE("every scheduler follows torch 1.13's lr and momentum sequences for 64
   }
 }
 
-TEST_CASE("every scheduler resumed from its state_dict and the optimizer's continues bit-identically") {
+TEST_CASE("every scheduler resumed from its state_dict and the optimizer's, or from a checkpoint, continues bit-identically") {
   for (const Case& c : cases()) {
     CAPTURE(c.name);
     const std::vector<double> straight = record(c);
@@ -210,21 +211,32 @@ TEST_CASE("every scheduler resumed from its state_dict and the optimizer's conti
       for (int e = 0; e < stop; ++e) c.step(*first_built.back(), e);
       const xg::StateDict optimizer_state = first->state_dict(), scheduler_state = first_built.back()->state_dict();
 
-      std::unique_ptr<optim::Optimizer> resumed = c.optimizer();
-      Built built;
-      c.build(*resumed, built);
-      resumed->load_state_dict(optimizer_state);
-      built.back()->load_state_dict(scheduler_state);
-      CHECK(built.back()->get_last_lr() == first_built.back()->get_last_lr());
-      std::vector<double> out;
-      append_now(*resumed, c.momentum, out);
-      for (int e = stop; e < kEpochs; ++e) {
-        c.step(*built.back(), e);
+      xg::nn::Module no_parameters;  // the optimizer's tensors are not a model's: the checkpoint's model part is empty
+      const std::string path = "/tmp/xgrad_scheduler_resume.npz";
+      optim::save_checkpoint(path, no_parameters, *first, first_built.back().get());
+      for (bool through_file : {false, true}) {
+        CAPTURE(through_file);
+        std::unique_ptr<optim::Optimizer> resumed = c.optimizer();
+        Built built;
+        c.build(*resumed, built);
+        if (through_file) {
+          optim::load_checkpoint(path, no_parameters, *resumed, built.back().get());
+        } else {
+          resumed->load_state_dict(optimizer_state);
+          built.back()->load_state_dict(scheduler_state);
+        }
+        CHECK(built.back()->get_last_lr() == first_built.back()->get_last_lr());
+        std::vector<double> out;
         append_now(*resumed, c.momentum, out);
+        for (int e = stop; e < kEpochs; ++e) {
+          c.step(*built.back(), e);
+          append_now(*resumed, c.momentum, out);
+        }
+        const size_t width = out.size() / static_cast<size_t>(kEpochs - stop + 1);
+        REQUIRE(straight.size() >= width * static_cast<size_t>(kEpochs + 1));
+        CHECK(std::vector<double>(straight.begin() + static_cast<std::ptrdiff_t>(width * stop), straight.end()) == out);
       }
-      const size_t width = out.size() / static_cast<size_t>(kEpochs - stop + 1);
-      REQUIRE(straight.size() >= width * static_cast<size_t>(kEpochs + 1));
-      CHECK(std::vector<double>(straight.begin() + static_cast<std::ptrdiff_t>(width * stop), straight.end()) == out);
+      std::remove(path.c_str());
     }
   }
 }
