@@ -21,8 +21,7 @@ Tensor mask_nan(const Tensor& x);                                // x is NaN
 Tensor sign(const Tensor& x);                                    // constant: no gradient
 // Batched product on 3-D tensors [B, n, k] x [B, k, m], reading either operand transposed in place (BLAS flags).
 Tensor bmm(const Tensor& a, const Tensor& b, bool transpose_a, bool transpose_b);
-// Backward of slice and index_select: a zero tensor of `shape` with `grad` placed at / added into the positions.
-Tensor slice_backward(const Tensor& grad, const Shape& shape, int64_t dim, int64_t start);
+// Backward of index_select: a zero tensor of `shape` with `grad` added into the rows `indices` name.
 Tensor index_add_zeros(const Tensor& grad, const Shape& shape, int64_t dim, const std::vector<int64_t>& indices);
 // Sum of value(i) for i < n in eight running sums (vectorizable, more accurate than one long chain),
 // combined pairwise. Every full reduction uses it, so they all round alike.

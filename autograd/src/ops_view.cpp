@@ -475,11 +475,6 @@ Tensor narrow(const Tensor& x, int64_t dim, int64_t start, int64_t length) { ret
 Tensor diagonal(const Tensor& x, int64_t offset, int64_t dim1, int64_t dim2) { return x.diagonal(offset, dim1, dim2); }
 Tensor flatten(const Tensor& x, int64_t start_dim, int64_t end_dim) { return x.flatten(start_dim, end_dim); }
 
-// Backward of slice on a contiguous gradient (used by cat's backward and tests).
-Tensor slice_backward(const Tensor& grad, const Shape& shape, int64_t dim, int64_t start) {
-  return strided_scatter(grad, shape, sliced(logical_geometry(shape), dim, start, grad.shape()[dim], 1));
-}
-
 // ---------------------------------------------------------------- in place through views
 
 void refresh_view(TensorImpl& view) {
