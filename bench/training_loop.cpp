@@ -10,7 +10,7 @@ int main() {
   auto dataset = std::make_shared<xg::data::TensorDataset>(x, y);
   xg::data::DataLoader loader(dataset, xg::data::DataLoaderOptions().batch_size(32).shuffle(true));
   xg::nn::Sequential model(xg::nn::Linear(5, 64), xg::nn::Tanh(), xg::nn::Linear(64, 1));
-  xg::optim::Adam optimizer(model.parameters(), xg::optim::AdamOptions(1e-3));
+  xg::optim::Adam optimizer(model->parameters(), xg::optim::AdamOptions(1e-3));
   xg::nn::MSELoss loss_fn;
   for (int epoch = 0; epoch < 3; ++epoch)
     for (auto& [batch_x, batch_y] : loader) {

@@ -39,7 +39,15 @@ Tensor leaky_relu(const Tensor& x, double negative_slope) {
   return sub(xgrad::relu(x), mul(xgrad::relu(neg(x)), negative_slope));
 }
 
-Tensor gelu(const Tensor& x) { return mul(mul(x, 0.5), add(erf(mul(x, 0.7071067811865476)), 1.0)); }
+Tensor gelu(const Tensor& x, const std::string& approximate) {
+  if (approximate == "none") return mul(mul(x, 0.5), add(erf(mul(x, 0.7071067811865476)), 1.0));
+  if (approximate == "tanh") {
+    // sqrt(2 / pi) = 0.7978845608028654
+    Tensor inner = mul(add(x, mul(pow(x, 3.0), 0.044715)), 0.7978845608028654);
+    return mul(mul(x, 0.5), add(xgrad::tanh(inner), 1.0));
+  }
+  throw std::invalid_argument("gelu: approximate argument must be either none or tanh, got '" + approximate + "'");
+}
 
 namespace {
 void check_loss_arguments(const char* loss, const Tensor& input, const Tensor& target, Reduction reduction) {

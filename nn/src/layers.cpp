@@ -1,6 +1,7 @@
 #include "xgrad/nn/layers.hpp"
 
 #include <cmath>
+#include <ostream>
 #include <stdexcept>
 #include <string>
 
@@ -9,15 +10,29 @@
 namespace xgrad {
 namespace nn {
 
-Linear::Linear(int64_t in_features_in, int64_t out_features_in, bool with_bias)
-    : in_features(in_features_in), out_features(out_features_in) {
+namespace {
+// LibTorch's ReLU(inplace=true) writes the result into the input and returns the input. The functional
+// ops save their outputs, not the input, so the gradient through the overwritten input stays right.
+Tensor write_into_input(Tensor& input, const Tensor& result) {
+  input.copy_(result);
+  return input;
+}
+}  // namespace
+
+// ---------------------------------------------------------------- Linear
+
+LinearImpl::LinearImpl(const LinearOptions& options_) : options(options_) { reset(); }
+
+void LinearImpl::reset() {
+  const int64_t in_features = options.in_features(), out_features = options.out_features();
   // Zero features are allowed, as in PyTorch: the weight is empty and the output is the bias.
   if (in_features < 0 || out_features < 0)
     throw std::invalid_argument("Linear: in_features and out_features must be >= 0, got in_features=" +
                                 std::to_string(in_features) + ", out_features=" + std::to_string(out_features));
   try {
     weight = register_parameter("weight", empty({out_features, in_features}));
-    if (with_bias) bias = register_parameter("bias", empty({out_features}));
+    if (options.bias()) bias = register_parameter("bias", empty({out_features}));
+    else bias = register_parameter("bias", Tensor(), /*requires_grad=*/false);
   } catch (const std::length_error& error) {  // too many elements to address
     throw std::invalid_argument("Linear(" + std::to_string(in_features) + ", " + std::to_string(out_features) +
                                 "): " + error.what());
@@ -25,41 +40,81 @@ Linear::Linear(int64_t in_features_in, int64_t out_features_in, bool with_bias)
   reset_parameters();
 }
 
-void Linear::reset_parameters() {
+void LinearImpl::reset_parameters() {
   // PyTorch: kaiming_uniform_(weight, a = sqrt(5)) gives bound 1/sqrt(in); the bias uses the same bound, or
   // 0 when in_features is 0 (kaiming_uniform_ leaves an empty weight alone).
   init::kaiming_uniform_(weight, std::sqrt(5.0));
   if (bias.defined()) {
+    const int64_t in_features = options.in_features();
     double bound = in_features > 0 ? 1.0 / std::sqrt(static_cast<double>(in_features)) : 0.0;
     init::uniform_(bias, -bound, bound);
   }
 }
 
-Tensor Linear::forward(const Tensor& input) { return functional::linear(input, weight, bias); }
-
-LeakyReLU::LeakyReLU(double negative_slope_in) : negative_slope(negative_slope_in) {
-  if (!std::isfinite(negative_slope))
-    throw std::invalid_argument("LeakyReLU: negative_slope must be finite, got " + std::to_string(negative_slope));
+void LinearImpl::pretty_print(std::ostream& stream) const {
+  stream << std::boolalpha << "xgrad::nn::Linear(in_features=" << options.in_features()
+         << ", out_features=" << options.out_features() << ", bias=" << options.bias() << ")";
 }
 
-void Sequential::append(std::shared_ptr<Module> module) {
-  std::string index = std::to_string(layers_.size());
-  add_child(index, module, "Sequential::push_back");
-  layers_.push_back(std::move(module));
+Tensor LinearImpl::forward(const Tensor& input) { return functional::linear(input, weight, bias); }
+
+// ---------------------------------------------------------------- activations
+
+ReLUImpl::ReLUImpl(const ReLUOptions& options_) : options(options_) {}
+
+void ReLUImpl::pretty_print(std::ostream& stream) const {
+  stream << "xgrad::nn::ReLU(";
+  if (options.inplace()) stream << std::boolalpha << "inplace=" << options.inplace();
+  stream << ")";
 }
 
-Tensor Sequential::forward(const Tensor& input) {
-  Tensor x = input;
-  for (auto& layer : layers_) x = layer->forward(x);
-  return x;
+Tensor ReLUImpl::forward(Tensor input) {
+  Tensor result = functional::relu(input);
+  return options.inplace() ? write_into_input(input, result) : result;
 }
 
-std::shared_ptr<Module> Sequential::operator[](size_t index) const {
-  if (index >= layers_.size())
-    throw std::out_of_range("Sequential: index " + std::to_string(index) + " out of range for " +
-                            std::to_string(layers_.size()) + " layers");
-  return layers_[index];
+LeakyReLUImpl::LeakyReLUImpl(const LeakyReLUOptions& options_) : options(options_) { reset(); }
+
+void LeakyReLUImpl::reset() {
+  if (!std::isfinite(options.negative_slope()))
+    throw std::invalid_argument("LeakyReLU: negative_slope must be finite, got " + std::to_string(options.negative_slope()));
 }
+
+void LeakyReLUImpl::pretty_print(std::ostream& stream) const {
+  stream << std::boolalpha << "xgrad::nn::LeakyReLU(negative_slope=" << options.negative_slope();
+  if (options.inplace()) stream << std::boolalpha << ", inplace=" << options.inplace();
+  stream << ")";
+}
+
+Tensor LeakyReLUImpl::forward(Tensor input) {
+  Tensor result = functional::leaky_relu(input, options.negative_slope());
+  return options.inplace() ? write_into_input(input, result) : result;
+}
+
+GELUImpl::GELUImpl(GELUOptions options_) : options(std::move(options_)) { reset(); }
+
+void GELUImpl::reset() {
+  if (options.approximate() != "none" && options.approximate() != "tanh")
+    throw std::invalid_argument("GELU: approximate argument must be either none or tanh, got '" + options.approximate() + "'");
+}
+
+void GELUImpl::pretty_print(std::ostream& stream) const { stream << "xgrad::nn::GELU()"; }
+
+Tensor GELUImpl::forward(const Tensor& input) { return functional::gelu(input, options.approximate()); }
+
+void TanhImpl::pretty_print(std::ostream& stream) const { stream << "xgrad::nn::Tanh()"; }
+
+Tensor TanhImpl::forward(const Tensor& input) { return xgrad::tanh(input); }
+
+void SigmoidImpl::pretty_print(std::ostream& stream) const { stream << "xgrad::nn::Sigmoid()"; }
+
+Tensor SigmoidImpl::forward(const Tensor& input) { return xgrad::sigmoid(input); }
+
+SoftmaxImpl::SoftmaxImpl(const SoftmaxOptions& options_) : options(options_) {}
+
+void SoftmaxImpl::pretty_print(std::ostream& stream) const { stream << "xgrad::nn::Softmax(dim=" << options.dim() << ")"; }
+
+Tensor SoftmaxImpl::forward(const Tensor& input) { return xgrad::softmax(input, options.dim()); }
 
 }  // namespace nn
 }  // namespace xgrad

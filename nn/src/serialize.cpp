@@ -339,9 +339,13 @@ CheckpointReader::CheckpointReader(const std::string& path) : path_(path), archi
 CheckpointReader::~CheckpointReader() = default;
 
 void CheckpointReader::expect(const std::string& prefix, const StateDict& expected, const std::string& noun,
-                              const std::string& owner) const {
+                              const std::string& owner, const std::vector<std::string>& buffers) const {
   std::unordered_map<std::string, const Tensor*> wanted;
   for (auto& [name, tensor] : expected) wanted.emplace(prefix + name, &tensor);
+  const std::set<std::string> buffer_set(buffers.begin(), buffers.end());
+  auto noun_of = [&](const std::string& name) {  // name without the prefix
+    return buffer_set.count(name) ? std::string("buffer") : noun;
+  };
   size_t matched = 0;
   for (const EntryHeader& entry : entries_) {
     if (entry.name.compare(0, prefix.size(), prefix) != 0) continue;
@@ -349,15 +353,15 @@ void CheckpointReader::expect(const std::string& prefix, const StateDict& expect
     if (found == wanted.end()) fail("unexpected " + noun + " '" + entry.name + "'");
     const Tensor& like = *found->second;
     if (entry.shape != like.shape() || entry.dtype != like.dtype())
-      fail(noun + " '" + entry.name + "' is " + describe(entry.shape, entry.dtype) + " in the file, but " + owner +
-           " expects " + describe(like.shape(), like.dtype()));
+      fail(noun_of(entry.name.substr(prefix.size())) + " '" + entry.name + "' is " + describe(entry.shape, entry.dtype) +
+           " in the file, but " + owner + " expects " + describe(like.shape(), like.dtype()));
     ++matched;
   }
   if (matched == wanted.size()) return;
   std::set<std::string> present;
   for (const EntryHeader& entry : entries_) present.insert(entry.name);
   for (auto& [name, tensor] : expected)
-    if (!present.count(prefix + name)) fail("missing " + noun + " '" + prefix + name + "'");
+    if (!present.count(prefix + name)) fail("missing " + noun_of(name) + " '" + prefix + name + "'");
 }
 
 Tensor CheckpointReader::read(size_t index) {
@@ -419,7 +423,7 @@ StateDict load_state_dict_file(const std::string& path) { return CheckpointReade
 
 void load(nn::Module& module, const std::string& path) {
   CheckpointReader reader(path);
-  reader.expect("", module.state_dict(), "parameter", "the model");
+  reader.expect("", module.state_dict(), "parameter", "the model", module.buffer_names());
   StateDict state = reader.read_all();
   try {
     module.load_state_dict(state);

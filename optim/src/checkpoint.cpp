@@ -76,7 +76,7 @@ void load_checkpoint(const std::string& path, nn::Module& model, Optimizer& opti
     if (!starts_with(entry.name, kModel) && !starts_with(entry.name, kOptimizer) &&
         !(scheduler && starts_with(entry.name, kScheduler)))
       reader.fail("unexpected entry '" + entry.name + "'");
-  reader.expect(kModel, model.state_dict(), "parameter", "the model");
+  reader.expect(kModel, model.state_dict(), "parameter", "the model", model.buffer_names());
   if (scheduler) reader.expect(kScheduler, scheduler->state_dict(), "scheduler entry", "the scheduler");
   StateDict stand_ins = optimizer_stand_ins(reader, optimizer);
 

@@ -66,7 +66,7 @@ std::string fingerprint(const xg::StateDict& state) {
 // A model, an Adam optimizer with state and a stepped scheduler.
 struct Training {
   nn::Sequential model{nn::Linear(3, 4), nn::Tanh(), nn::Linear(4, 2)};
-  optim::Adam adam{model.parameters(), optim::AdamOptions(0.01)};
+  optim::Adam adam{model->parameters(), optim::AdamOptions(0.01)};
   optim::StepLR schedule{adam, 1, 0.5};
   explicit Training(int steps = 2) {
     xg::Tensor x = xg::randn({5, 3});
@@ -78,7 +78,7 @@ struct Training {
     }
   }
   std::string snapshot() const {
-    return fingerprint(model.state_dict()) + "|" + fingerprint(adam.state_dict()) + "|" + fingerprint(schedule.state_dict());
+    return fingerprint(model->state_dict()) + "|" + fingerprint(adam.state_dict()) + "|" + fingerprint(schedule.state_dict());
   }
   void load(const std::string& path) { optim::load_checkpoint(path, model, adam, &schedule); }
 };
@@ -424,7 +424,7 @@ TEST_CASE("unknown, missing, duplicate and misplaced entries, and out-of-range v
   // A scheduler's entries without a scheduler to take them, and a scheduler without entries.
   CHECK_THROWS_WITH_AS(optim::load_checkpoint(good, target.model, target.adam), doctest::Contains("unexpected entry 'scheduler."),
                        std::runtime_error);
-  optim::SGD sgd(target.model.parameters(), optim::SGDOptions(0.1));
+  optim::SGD sgd(target.model->parameters(), optim::SGDOptions(0.1));
   CHECK_THROWS_AS(optim::load_checkpoint(good, target.model, sgd), std::runtime_error);  // Adam state into SGD
   REQUIRE(target.snapshot() == before);
 
@@ -448,7 +448,7 @@ TEST_CASE("every truncation and byte flip of a checkpoint is refused or harmless
   // A small checkpoint (about 2 KB), so every position can be tried quickly.
   struct Small {
     nn::Linear model{2, 1};
-    optim::SGD sgd{model.parameters(), optim::SGDOptions(0.1).momentum(0.9)};
+    optim::SGD sgd{model->parameters(), optim::SGDOptions(0.1).momentum(0.9)};
     optim::StepLR schedule{sgd, 2, 0.5};
     Small() {
       sgd.zero_grad();
@@ -457,7 +457,7 @@ TEST_CASE("every truncation and byte flip of a checkpoint is refused or harmless
       schedule.step();
     }
     std::string snapshot() const {
-      return fingerprint(model.state_dict()) + "|" + fingerprint(sgd.state_dict()) + "|" + fingerprint(schedule.state_dict());
+      return fingerprint(model->state_dict()) + "|" + fingerprint(sgd.state_dict()) + "|" + fingerprint(schedule.state_dict());
     }
   } source, target;
   std::string good = dir.file("good.npz"), target_file = dir.file("target.npz"), bad = dir.file("bad.npz");
@@ -562,7 +562,7 @@ TEST_CASE("a decompression bomb is refused from its header: fast, without alloca
 TEST_CASE("many bogus optimizer fields shaped like a large parameter are refused before any is inflated") {
   ScratchDir dir;
   nn::Linear model(512, 512);  // a 1 MiB weight
-  optim::SGD sgd(model.parameters(), optim::SGDOptions(0.1).momentum(0.9));
+  optim::SGD sgd(model->parameters(), optim::SGDOptions(0.1).momentum(0.9));
   std::string good = dir.file("good.npz"), bad = dir.file("bad.npz");
   optim::save_checkpoint(good, model, sgd);
   std::vector<Entry> entries = read_zip(good);
@@ -570,12 +570,12 @@ TEST_CASE("many bogus optimizer fields shaped like a large parameter are refused
     entries.push_back({"optimizer.state.0.field" + std::to_string(i) + ".npy", npy(dict("<f4", "(512, 512)"), ""),
                        size_t{1} << 20, ZIP_CM_DEFLATE});
   write_zip(bad, entries);
-  std::string before = fingerprint(model.state_dict()) + fingerprint(sgd.state_dict());
+  std::string before = fingerprint(model->state_dict()) + fingerprint(sgd.state_dict());
   long peak_before = peak_rss_kb();
   CHECK_THROWS_WITH_AS(optim::load_checkpoint(bad, model, sgd), doctest::Contains("unexpected entry 'state.0.field"),
                        std::runtime_error);
   CHECK((peak_rss_kb() - peak_before) / 1024 < 32);
-  CHECK(fingerprint(model.state_dict()) + fingerprint(sgd.state_dict()) == before);
+  CHECK(fingerprint(model->state_dict()) + fingerprint(sgd.state_dict()) == before);
 }
 
 TEST_CASE("load_state_dict_file guards memory without an expectation: data size is checked against the zip directory") {

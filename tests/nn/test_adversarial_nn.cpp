@@ -23,33 +23,31 @@ bool same_bits(const std::vector<double>& a, const std::vector<double>& b) {
   return a.size() == b.size() && (a.empty() || std::memcmp(a.data(), b.data(), a.size() * sizeof(double)) == 0);
 }
 
-// A module that registers whatever the test asks for.
+// A module that registers whatever the test asks for (register_* are public, as in LibTorch).
 struct Open : nn::Module {
-  using nn::Module::register_module;
-  using nn::Module::register_parameter;
-  std::string name() const override { return "Open"; }
+  Open() : nn::Module("Open") {}
 };
 
-// Every single-input layer of nn, as a fresh module.
-std::vector<std::pair<std::string, std::function<std::shared_ptr<nn::Module>()>>> activations() {
+// Every single-input layer of nn, as a fresh module behind an AnyModule.
+std::vector<std::pair<std::string, std::function<nn::AnyModule()>>> activations() {
   return {
-      {"ReLU", [] { return std::make_shared<nn::ReLU>(); }},
-      {"Tanh", [] { return std::make_shared<nn::Tanh>(); }},
-      {"Sigmoid", [] { return std::make_shared<nn::Sigmoid>(); }},
-      {"LeakyReLU", [] { return std::make_shared<nn::LeakyReLU>(0.1); }},
-      {"GELU", [] { return std::make_shared<nn::GELU>(); }},
-      {"Softmax(-1)", [] { return std::make_shared<nn::Softmax>(-1); }},
+      {"ReLU", [] { return nn::AnyModule(nn::ReLU()); }},
+      {"Tanh", [] { return nn::AnyModule(nn::Tanh()); }},
+      {"Sigmoid", [] { return nn::AnyModule(nn::Sigmoid()); }},
+      {"LeakyReLU", [] { return nn::AnyModule(nn::LeakyReLU(nn::LeakyReLUOptions().negative_slope(0.1))); }},
+      {"GELU", [] { return nn::AnyModule(nn::GELU()); }},
+      {"Softmax(-1)", [] { return nn::AnyModule(nn::Softmax(-1)); }},
   };
 }
 }  // namespace
 
 namespace {
-void empty_through(const std::string& name, const std::function<std::shared_ptr<nn::Module>()>& make,
+void empty_through(const std::string& name, const std::function<nn::AnyModule()>& make,
                    const xg::Shape& shape, bool backward) {
   CAPTURE(name);
   CAPTURE(xg::shape_string(shape));
   xg::Tensor x = xg::zeros(shape, xg::requires_grad());
-  xg::Tensor y = make()->forward(x);
+  xg::Tensor y = make().forward(x);
   CHECK(y.shape() == shape);
   if (!backward) return;
   y.sum().backward();
@@ -64,14 +62,14 @@ TEST_CASE("empty tensors keep their shape through every activation, forward and 
     for (const xg::Shape& shape : kEmptyShapes) empty_through(name, make, shape, name.rfind("Softmax", 0) != 0);
   // Softmax's backward sums over its dim; that works where the sum is not empty.
   for (const xg::Shape& shape : {xg::Shape{0}, xg::Shape{3, 0}})
-    empty_through("Softmax(-1)", [] { return std::make_shared<nn::Softmax>(-1); }, shape, true);
+    empty_through("Softmax(-1)", [] { return nn::AnyModule(nn::Softmax(-1)); }, shape, true);
 }
 
 // Softmax's backward sums over the softmax dim: for a [0, 3] or [2, 0, 4] input that reduction has an empty
 // result (it once wrote past its allocation; torch gives a [0, 1] tensor).
 TEST_CASE("softmax backward on empty tensors whose other dims are empty") {
   for (const xg::Shape& shape : {xg::Shape{0, 3}, xg::Shape{2, 0, 4}})
-    empty_through("Softmax(-1)", [] { return std::make_shared<nn::Softmax>(-1); }, shape, true);
+    empty_through("Softmax(-1)", [] { return nn::AnyModule(nn::Softmax(-1)); }, shape, true);
 }
 
 TEST_CASE("0-d tensors through every activation: values and gradients as torch 1.13") {
@@ -86,7 +84,7 @@ TEST_CASE("0-d tensors through every activation: values and gradients as torch 1
   for (size_t i = 0; i < list.size(); ++i) {
     CAPTURE(list[i].first);
     xg::Tensor x = xg::scalar_tensor(-1.0, f64());
-    xg::Tensor y = list[i].second()->forward(x);
+    xg::Tensor y = list[i].second().forward(x);
     CHECK(y.dim() == 0);
     CHECK(y.item() == doctest::Approx(values[i]).epsilon(1e-12));
     y.backward();
@@ -104,8 +102,8 @@ TEST_CASE("Linear with empty batches, zero features, 0-d input and bad sizes") {
   CHECK(layer(xg::zeros({4, 0, 2})).shape() == xg::Shape{4, 0, 3});
   xg::Tensor empty_batch = xg::zeros({0, 2}, xg::requires_grad());
   layer(empty_batch).sum().backward();
-  check_values(layer.weight.grad(), {0, 0, 0, 0, 0, 0});  // a sum over no rows
-  check_values(layer.bias.grad(), {0, 0, 0});
+  check_values(layer->weight.grad(), {0, 0, 0, 0, 0, 0});  // a sum over no rows
+  check_values(layer->bias.grad(), {0, 0, 0});
   CHECK(empty_batch.grad().shape() == xg::Shape{0, 2});
   // torch: "both arguments to matmul need to be at least 1D".
   CHECK_THROWS_WITH_AS(layer(xg::scalar_tensor(1.0)), doctest::Contains("linear: input of shape []"), std::invalid_argument);
@@ -113,21 +111,21 @@ TEST_CASE("Linear with empty batches, zero features, 0-d input and bad sizes") {
 
   // Linear(0, 3) is allowed in PyTorch: the weight is [3, 0], the bias 0, the output the bias.
   nn::Linear no_inputs(0, 3);
-  CHECK(no_inputs.weight.shape() == xg::Shape{3, 0});
-  check_values(no_inputs.bias, {0, 0, 0});
+  CHECK(no_inputs->weight.shape() == xg::Shape{3, 0});
+  check_values(no_inputs->bias, {0, 0, 0});
   xg::Tensor out = no_inputs(xg::zeros({2, 0}));
   CHECK(out.shape() == xg::Shape{2, 3});
   check_values(out, {0, 0, 0, 0, 0, 0});
   out.sum().backward();
-  CHECK(no_inputs.weight.grad().shape() == xg::Shape{3, 0});
-  check_values(no_inputs.bias.grad(), {2, 2, 2});
+  CHECK(no_inputs->weight.grad().shape() == xg::Shape{3, 0});
+  check_values(no_inputs->bias.grad(), {2, 2, 2});
   nn::Linear no_outputs(3, 0);
   CHECK(no_outputs(xg::ones({2, 3})).shape() == xg::Shape{2, 0});
-  CHECK(nn::Linear(0, 0, false)(xg::zeros({5, 0})).shape() == xg::Shape{5, 0});
+  CHECK(nn::Linear(nn::LinearOptions(0, 0).bias(false))(xg::zeros({5, 0})).shape() == xg::Shape{5, 0});
   // An optimizer steps empty parameters without complaint.
-  xg::optim::SGD sgd(no_inputs.parameters(), xg::optim::SGDOptions(0.5));
+  xg::optim::SGD sgd(no_inputs->parameters(), xg::optim::SGDOptions(0.5));
   sgd.step();
-  check_values(no_inputs.bias, {-1, -1, -1});
+  check_values(no_inputs->bias, {-1, -1, -1});
 
   // torch: "Trying to create tensor with negative dimension -1".
   CHECK_THROWS_WITH_AS(nn::Linear(-1, 3), doctest::Contains("Linear: in_features and out_features must be >= 0, got in_features=-1"),
@@ -135,8 +133,9 @@ TEST_CASE("Linear with empty batches, zero features, 0-d input and bad sizes") {
   CHECK_THROWS_WITH_AS(nn::Linear(3, -7), doctest::Contains("out_features=-7"), std::invalid_argument);
   CHECK_THROWS_WITH_AS(nn::Linear(int64_t(1) << 40, int64_t(1) << 40), doctest::Contains("Linear(1099511627776, 1099511627776)"),
                        std::invalid_argument);
-  CHECK_THROWS_WITH_AS(nn::LeakyReLU{kNan}, doctest::Contains("LeakyReLU: negative_slope must be finite"), std::invalid_argument);
-  CHECK_THROWS_AS(nn::LeakyReLU{kInf}, std::invalid_argument);
+  CHECK_THROWS_WITH_AS(nn::LeakyReLU(nn::LeakyReLUOptions().negative_slope(kNan)),
+                       doctest::Contains("LeakyReLU: negative_slope must be finite"), std::invalid_argument);
+  CHECK_THROWS_AS(nn::LeakyReLU(nn::LeakyReLUOptions().negative_slope(kInf)), std::invalid_argument);
   CHECK_THROWS_WITH_AS(nn::functional::leaky_relu(xg::ones({2}), kNan), doctest::Contains("leaky_relu: negative_slope"),
                        std::invalid_argument);
   CHECK_THROWS_AS(nn::Softmax(2)(xg::ones({2, 2})), std::invalid_argument);
@@ -145,17 +144,30 @@ TEST_CASE("Linear with empty batches, zero features, 0-d input and bad sizes") {
 TEST_CASE("Sequential: empty, empty inputs, null modules and misuse of at()") {
   nn::Sequential empty_model;
   xg::Tensor x = xg::ones({2, 2});
-  CHECK(empty_model(x).impl() == x.impl());  // PyTorch: an empty Sequential returns its input
-  CHECK(empty_model.parameters().empty());
+  // LibTorch refuses forward() on an empty Sequential (PyTorch's Python one returns its input).
+  CHECK_THROWS_WITH_AS(empty_model(x), doctest::Contains("Cannot call forward() on an empty Sequential"), std::logic_error);
+  CHECK(empty_model->parameters().empty());
   nn::Sequential model(nn::Linear(2, 3), nn::ReLU(), nn::Linear(3, 1));
   CHECK(model(xg::zeros({0, 2})).shape() == xg::Shape{0, 1});
-  CHECK_THROWS_WITH_AS(model.push_back(std::shared_ptr<nn::Linear>()), doctest::Contains("Sequential::push_back: module '3' is null"),
+  CHECK_THROWS_WITH_AS(model->push_back(std::shared_ptr<nn::LinearImpl>()), doctest::Contains("Sequential::push_back: module '3' is null"),
                        std::invalid_argument);
-  CHECK(model.size() == 3);
-  CHECK_THROWS_AS(model[3], std::out_of_range);
-  CHECK_THROWS_AS(model.at<nn::Linear>(7), std::out_of_range);
-  CHECK_THROWS_WITH_AS(model.at<nn::Linear>(1), doctest::Contains("Sequential::at: layer 1 is a ReLU"), std::invalid_argument);
-  CHECK_THROWS_AS(nn::Module().forward(x), std::logic_error);
+  CHECK_THROWS_WITH_AS(model->push_back(nn::Linear(nullptr)), doctest::Contains("Accessing empty ModuleHolder"), std::logic_error);
+  CHECK_THROWS_WITH_AS(model->push_back(nn::AnyModule()), doctest::Contains("Cannot call ptr() on an empty AnyModule"),
+                       std::logic_error);
+  CHECK(model->size() == 3);
+  CHECK_THROWS_WITH_AS(model[3], doctest::Contains("Index out of range"), std::out_of_range);
+  CHECK_THROWS_AS(model->at<nn::LinearImpl>(7), std::out_of_range);
+  CHECK_THROWS_AS(model->ptr<nn::LinearImpl>(3), std::out_of_range);
+  CHECK_THROWS_WITH_AS(model->at<nn::LinearImpl>(1),
+                       doctest::Contains("Attempted to cast module of type xgrad::nn::ReLUImpl to type xgrad::nn::LinearImpl"),
+                       std::invalid_argument);
+  // Inputs of the wrong number or type are refused by the first module.
+  CHECK_THROWS_WITH_AS(model->forward(x, x), doctest::Contains("xgrad::nn::LinearImpl's forward() method expects 1 argument(s), but received 2"),
+                       std::invalid_argument);
+  CHECK_THROWS_WITH_AS(model->forward(2.0), doctest::Contains("Expected argument #0 to be of type xgrad::Tensor, but received value of type double"),
+                       std::invalid_argument);
+  CHECK_THROWS_WITH_AS(model->forward<double>(x), doctest::Contains("The type of the return value is xgrad::Tensor, but you asked for type double"),
+                       std::invalid_argument);
 }
 
 TEST_CASE("losses: empty tensors give NaN for Mean and 0 for Sum, 0-d tensors work (torch 1.13)") {
@@ -165,7 +177,7 @@ TEST_CASE("losses: empty tensors give NaN for Mean and 0 for Sum, 0-d tensors wo
       {"l1_loss", [](auto& a, auto& b, auto r) { return nn::functional::l1_loss(a, b, r); }},
       {"huber_loss", [](auto& a, auto& b, auto r) { return nn::functional::huber_loss(a, b, r); }},
       {"MSELoss", [](auto& a, auto& b, auto r) { return nn::MSELoss(r)(a, b); }},
-      {"L1Loss", [](auto& a, auto& b, auto r) { return nn::L1Loss(r)(a, b); }},
+      {"L1Loss", [](auto& a, auto& b, auto r) { return nn::L1Loss(nn::L1LossOptions().reduction(r))->forward(a, b); }},
       {"HuberLoss", [](auto& a, auto& b, auto r) { return nn::HuberLoss(r)(a, b); }},
   };
   // torch on 0-d input 2.0, target 0.5: mse 2.25, l1 1.5, huber 1.0; gradients 3, 1, 1.
@@ -217,25 +229,28 @@ TEST_CASE("huber_loss delta: non-positive and NaN refused, infinity is half the 
   }
   // torch.nn.functional.huber_loss([0, 3], [0.5, 0], delta=inf) = 2.3125
   CHECK(nn::functional::huber_loss(input, target, nn::Reduction::Mean, kInf).item() == doctest::Approx(2.3125));
-  CHECK(nn::HuberLoss(nn::Reduction::Sum, kInf)(input, target).item() == doctest::Approx(4.625));
+  CHECK(nn::HuberLoss(nn::HuberLossOptions(xg::kSum).delta(kInf))(input, target).item() == doctest::Approx(4.625));
+  for (double delta : {0.0, -1.0, kNan})
+    CHECK_THROWS_WITH_AS(nn::HuberLoss(nn::HuberLossOptions().delta(delta)), doctest::Contains("HuberLoss: delta must be positive"),
+                         std::invalid_argument);
   xg::Tensor x = xg::tensor({0.0, 3.0}, f64());
   nn::functional::huber_loss(x, xg::tensor({0.5, 0.0}, f64(false)), nn::Reduction::Sum, kInf).backward();
   check_values(x.grad(), {-0.5, 3.0});
 }
 
 TEST_CASE("a shared layer is listed once: Sequential(l, l) steps its parameters once (torch de-duplicates)") {
-  auto check_shared = [](nn::Sequential& model, nn::Linear& layer) {
+  auto check_shared = [](nn::Sequential& model, nn::LinearImpl& layer) {
     // torch: named_parameters ['0.weight', '0.bias'], state_dict keys 0.weight, 0.bias, 1.weight, 1.bias.
-    CHECK(model.parameters().size() == 2);
-    auto named = model.named_parameters();
+    CHECK(model->parameters().size() == 2);
+    auto named = model->named_parameters();
     REQUIRE(named.size() == 2);
-    CHECK(named[0].first == "0.weight");
-    CHECK(named[1].first == "0.bias");
-    auto state = model.state_dict();
+    CHECK(named[0].key() == "0.weight");
+    CHECK(named[1].key() == "0.bias");
+    auto state = model->state_dict();
     REQUIRE(state.size() == 4);
     CHECK(state[2].first == "1.weight");
     CHECK(state[2].second.impl() == state[0].second.impl());
-    xg::optim::SGD sgd(model.parameters(), xg::optim::SGDOptions(0.1));  // no duplicate: accepted
+    xg::optim::SGD sgd(model->parameters(), xg::optim::SGDOptions(0.1));  // no duplicate: accepted
     {
       xg::NoGradGuard guard;
       layer.weight.copy_(xg::tensor({1, 0, 0, 1}, {2, 2}));
@@ -247,13 +262,18 @@ TEST_CASE("a shared layer is listed once: Sequential(l, l) steps its parameters 
     std::vector<float> weight = layer.weight.to_vector<float>();
     const std::vector<float> identity = {1, 0, 0, 1};
     for (size_t i = 0; i < 4; ++i) CHECK(weight[i] == doctest::Approx(identity[i] - 0.1 * grad[i]));
-    model.zero_grad();
+    model->zero_grad();
     CHECK_FALSE(layer.weight.grad().defined());
   };
-  nn::Linear by_value(2, 2);
-  nn::Sequential copies(by_value, by_value);  // two module copies sharing the same parameter tensors
-  check_shared(copies, by_value);
-  auto pointer = std::make_shared<nn::Linear>(2, 2);
+  nn::Linear holder(2, 2);
+  nn::Sequential twice(holder, holder);  // a holder is shared: the same module twice
+  CHECK(twice[0].get() == twice[1].get());
+  check_shared(twice, *holder);
+  nn::Linear original(2, 2);
+  nn::Sequential copies(*original, *original);  // two module copies sharing the same parameter tensors
+  CHECK(copies[0].get() != copies[1].get());
+  check_shared(copies, *original);
+  auto pointer = std::make_shared<nn::LinearImpl>(2, 2);
   nn::Sequential same(pointer, pointer);  // the same module twice
   check_shared(same, *pointer);
 
@@ -262,26 +282,30 @@ TEST_CASE("a shared layer is listed once: Sequential(l, l) steps its parameters 
   xg::Tensor shared = xg::ones({2});
   open.register_parameter("a", shared);
   open.register_parameter("b", shared);
-  auto child = std::make_shared<nn::Linear>(1, 1);
+  auto child = nn::Linear(1, 1);
   open.register_module("first", child);
   open.register_module("second", child);
-  std::vector<std::string> names;
-  for (auto& entry : open.named_parameters()) names.push_back(entry.first);
-  CHECK(names == std::vector<std::string>{"a", "first.weight", "first.bias"});
+  CHECK(open.named_parameters().keys() == std::vector<std::string>{"a", "first.weight", "first.bias"});
   CHECK(open.state_dict().size() == 6);
   CHECK(open.parameters(false).size() == 1);
+  // Buffers too: each tensor once in buffers(), every name in the state.
+  xg::Tensor statistic = xg::zeros({3});
+  open.register_buffer("mean", statistic);
+  open.register_buffer("mean_again", statistic);
+  CHECK(open.named_buffers().keys() == std::vector<std::string>{"mean"});
+  CHECK(open.state_dict().size() == 8);
 }
 
 TEST_CASE("load_state_dict with shared parameters takes every name; the last one wins, as in torch") {
-  auto layer = std::make_shared<nn::Linear>(1, 1);
+  nn::Linear layer(1, 1);
   nn::Sequential model(layer, layer);
   xg::StateDict state = {{"0.weight", xg::tensor({1}, {1, 1})}, {"0.bias", xg::tensor({2})},
                          {"1.weight", xg::tensor({3}, {1, 1})}, {"1.bias", xg::tensor({4})}};
-  model.load_state_dict(state);
+  model->load_state_dict(state);
   check_values(layer->weight, {3});
   check_values(layer->bias, {4});
   state.pop_back();
-  CHECK_THROWS_WITH_AS(model.load_state_dict(state), doctest::Contains("missing parameter '1.bias'"), std::invalid_argument);
+  CHECK_THROWS_WITH_AS(model->load_state_dict(state), doctest::Contains("missing parameter '1.bias'"), std::invalid_argument);
 }
 
 TEST_CASE("module registration misuse is refused with the offending name") {
@@ -291,15 +315,27 @@ TEST_CASE("module registration misuse is refused with the offending name") {
     CAPTURE(fragment);
     CHECK_THROWS_WITH_AS(run(), doctest::Contains(fragment), std::invalid_argument);
   };
-  refuses([&] { open.register_parameter("w", xg::ones({1})); }, "register_parameter: 'w' is already registered");
-  refuses([&] { open.register_parameter("a.b", xg::ones({1})); }, "register_parameter: name 'a.b' must be non-empty and contain no '.'");
-  refuses([&] { open.register_parameter("", xg::ones({1})); }, "must be non-empty");
-  refuses([&] { open.register_module("w", std::make_shared<nn::ReLU>()); }, "register_module: 'w' is already registered as a parameter");
-  open.register_module("act", std::make_shared<nn::ReLU>());
-  refuses([&] { open.register_module("act", std::make_shared<nn::ReLU>()); }, "register_module: 'act' is already registered");
+  // LibTorch's messages, after the operation's name.
+  refuses([&] { open.register_parameter("w", xg::ones({1})); }, "register_parameter: Parameter 'w' already defined");
+  refuses([&] { open.register_parameter("a.b", xg::ones({1})); }, "register_parameter: Parameter name must not contain a dot (got 'a.b')");
+  refuses([&] { open.register_parameter("", xg::ones({1})); }, "register_parameter: Parameter name must not be empty");
+  refuses([&] { open.register_module("w", nn::ReLU()); }, "register_module: 'w' is already registered as a parameter");
+  open.register_module("act", nn::ReLU());
+  refuses([&] { open.register_module("act", nn::ReLU()); }, "register_module: Submodule 'act' already defined");
   refuses([&] { open.register_parameter("act", xg::ones({1})); }, "register_parameter: 'act' is already registered as a submodule");
-  refuses([&] { open.register_module("x.y", std::make_shared<nn::ReLU>()); }, "register_module: name 'x.y'");
-  refuses([&] { open.register_module("null", std::shared_ptr<nn::ReLU>()); }, "register_module: module 'null' is null");
+  refuses([&] { open.register_module("x.y", std::make_shared<nn::ReLUImpl>()); }, "register_module: Submodule name must not contain a dot (got 'x.y')");
+  refuses([&] { open.register_module("", nn::ReLU()); }, "register_module: Submodule name must not be empty");
+  refuses([&] { open.register_module("null", std::shared_ptr<nn::ReLUImpl>()); }, "register_module: module 'null' is null");
+  refuses([&] { open.register_buffer("w", xg::ones({1})); }, "register_buffer: 'w' is already registered as a parameter");
+  refuses([&] { open.register_buffer("act", xg::ones({1})); }, "register_buffer: 'act' is already registered as a submodule");
+  refuses([&] { open.register_buffer("b.c", xg::ones({1})); }, "register_buffer: Buffer name must not contain a dot (got 'b.c')");
+  refuses([&] { open.register_buffer("", xg::ones({1})); }, "register_buffer: Buffer name must not be empty");
+  open.register_buffer("stat", xg::ones({1}));
+  refuses([&] { open.register_buffer("stat", xg::ones({1})); }, "register_buffer: Buffer 'stat' already defined");
+  refuses([&] { open.register_parameter("stat", xg::ones({1})); }, "register_parameter: 'stat' is already registered as a buffer");
+  refuses([&] { open.register_module("stat", nn::ReLU()); }, "register_module: 'stat' is already registered as a buffer");
+  refuses([&] { open.replace_module("missing", nn::ReLU()); }, "Submodule 'missing' is not defined");
+  refuses([&] { open.unregister_module("missing"); }, "No Module with name `missing` is registered");
   // torch: "Cannot assign non-leaf Tensor to parameter".
   xg::Tensor leaf = xg::ones({1}, xg::requires_grad());
   refuses([&] { open.register_parameter("made", leaf * 2.0); }, "cannot register the non-leaf tensor 'made'");
@@ -315,9 +351,16 @@ TEST_CASE("module registration misuse is refused with the offending name") {
   outer->register_module("inner", inner);
   refuses([&] { outer->register_module("self", outer); }, "contains this module; registering it would make a cycle");
   refuses([&] { inner->register_module("outer", outer); }, "register_module: module 'outer' (Open) contains this module");
-  auto sequential = std::make_shared<nn::Sequential>();
-  refuses([&] { sequential->push_back(sequential); }, "Sequential::push_back: module '0' (Sequential) contains this module");
+  nn::Sequential sequential;
+  refuses([&] { sequential->push_back(sequential); },
+          "Sequential::push_back: module '0' (xgrad::nn::SequentialImpl) contains this module");
   CHECK(sequential->size() == 0);
+  refuses([&] { outer->replace_module("inner", outer); }, "replace_module: module 'inner' (Open) contains this module");
+  nn::ModuleList list;
+  refuses([&] { list->push_back(list); }, "ModuleList::push_back: module '0' (xgrad::nn::ModuleListImpl) contains this module");
+  list->push_back(nn::ReLU());
+  refuses([&] { list->insert(0, list); }, "ModuleList::insert: module '1' (xgrad::nn::ModuleListImpl) contains this module");
+  CHECK(list->size() == 1);
   outer->train(false);  // still terminates
   CHECK_FALSE(inner->is_training());
 }
@@ -325,11 +368,11 @@ TEST_CASE("module registration misuse is refused with the offending name") {
 TEST_CASE("load_state_dict misuse leaves the model bit-identical") {
   xg::manual_seed(4);
   nn::Sequential model(nn::Linear(2, 3), nn::Tanh(), nn::Linear(3, 1));
-  const xg::StateDict good = model.state_dict();
+  const xg::StateDict good = model->state_dict();
   std::vector<std::vector<double>> before;
   for (auto& entry : good) before.push_back(bits(entry.second));
   auto unchanged = [&] {
-    auto now = model.state_dict();
+    auto now = model->state_dict();
     for (size_t i = 0; i < now.size(); ++i) CHECK(same_bits(bits(now[i].second), before[i]));
   };
   auto copy = [&] {
@@ -339,7 +382,7 @@ TEST_CASE("load_state_dict misuse leaves the model bit-identical") {
   };
   auto refused = [&](const xg::StateDict& state, const char* fragment) {
     CAPTURE(fragment);
-    CHECK_THROWS_WITH_AS(model.load_state_dict(state), doctest::Contains(fragment), std::invalid_argument);
+    CHECK_THROWS_WITH_AS(model->load_state_dict(state), doctest::Contains(fragment), std::invalid_argument);
     unchanged();
   };
   xg::StateDict state = copy();
@@ -366,40 +409,43 @@ TEST_CASE("load_state_dict misuse leaves the model bit-identical") {
   refused({}, "missing parameter '0.weight'");
 
   // Loading the model's own state (every source is the target itself) changes nothing.
-  model.load_state_dict(model.state_dict());
+  model->load_state_dict(model->state_dict());
   unchanged();
   // Entries that are the model's own parameters, swapped: each target gets the other's old value.
   nn::Sequential twins(nn::Linear(2, 2), nn::Linear(2, 2));
-  xg::StateDict own = twins.state_dict();
+  xg::StateDict own = twins->state_dict();
   std::vector<double> w0 = bits(own[0].second), w1 = bits(own[2].second);
   xg::StateDict swapped = {{"0.weight", own[2].second}, {"0.bias", own[3].second},
                            {"1.weight", own[0].second}, {"1.bias", own[1].second}};
-  twins.load_state_dict(swapped);
-  CHECK(same_bits(bits(twins.state_dict()[0].second), w1));
-  CHECK(same_bits(bits(twins.state_dict()[2].second), w0));
+  twins->load_state_dict(swapped);
+  CHECK(same_bits(bits(twins->state_dict()[0].second), w1));
+  CHECK(same_bits(bits(twins->state_dict()[2].second), w0));
 }
 
 TEST_CASE("train and eval reach every nested and shared module") {
-  auto shared = std::make_shared<nn::Linear>(1, 1);
+  nn::Linear shared(1, 1);
   auto left = std::make_shared<Open>(), right = std::make_shared<Open>();
   left->register_module("shared", shared);
   right->register_module("shared", shared);
-  auto deep = std::make_shared<nn::Sequential>(nn::ReLU(), nn::Sequential(nn::Tanh()));
+  auto deep = nn::Sequential(nn::ReLU(), nn::Sequential(nn::Tanh()));  // xgrad lets a Sequential hold a Sequential
   right->register_module("deep", deep);
   Open root;
   root.register_module("left", left);
   root.register_module("right", right);
   root.eval();
-  std::vector<const nn::Module*> all = {&root, left.get(), right.get(), shared.get(), deep.get(), (*deep)[0].get(),
-                                        (*deep)[1].get(), (*deep->at<nn::Sequential>(1))[0].get()};
+  std::vector<const nn::Module*> all = {&root, left.get(), right.get(), shared.get(), deep.get(), deep[0].get(),
+                                        deep[1].get(), deep->at<nn::SequentialImpl>(1)[0].get()};
   for (const nn::Module* m : all) CHECK_FALSE(m->is_training());
   left->train();  // a subtree only; the shared child follows its last call
   CHECK(shared->is_training());
   CHECK_FALSE(root.is_training());
   CHECK_FALSE(deep->is_training());
   root.train(true);
-  CHECK(deep->at<nn::Sequential>(1)->is_training());
+  CHECK(deep->at<nn::SequentialImpl>(1).is_training());
   CHECK(root.parameters().size() == 2);
+  // LibTorch's modules() visits a shared module under each of its names.
+  CHECK(root.modules(/*include_self=*/false).size() == 8);
+  check_values(deep(xg::tensor({-1.0, 2.0})), {0.0, std::tanh(2.0)});
 }
 
 TEST_CASE("init: bounds PyTorch refuses are refused, and the tensor is left as it was") {
@@ -543,20 +589,29 @@ TEST_CASE("clip_grad_*: bad limits are refused; undefined, empty and extreme gra
   check_values(q.grad(), {0.06, 0.08}, 1e-5);
 }
 
-TEST_CASE("copying a Sequential from a non-const lvalue copies it (it used to recurse until the stack overflowed)") {
+TEST_CASE("copying a Sequential holder shares the module, as in LibTorch (it once recursed until the stack overflowed)") {
   nn::Sequential a(nn::Linear(1, 1), nn::ReLU());
   nn::Sequential b(a);
-  CHECK(b.size() == 2);
-  CHECK(b[0].get() == a[0].get());  // children are shared, as every Module copy shares its children
+  CHECK(b.get() == a.get());
+  CHECK(b->size() == 2);
   const nn::Sequential& constant = a;
   nn::Sequential c(constant);
-  CHECK(c.size() == 2);
-  // As an element among others, an lvalue Sequential is a child: a copy sharing the parameters.
+  CHECK(c.get() == a.get());
+  // As an element among others, a Sequential is a child: the same module, sharing the parameters.
   nn::Sequential outer(a, nn::Tanh());
-  CHECK(outer.size() == 2);
-  CHECK(outer.parameters().size() == 2);
-  CHECK(outer.parameters()[0].impl() == a.parameters()[0].impl());
+  CHECK(outer->size() == 2);
+  CHECK(outer[0].get() == a.get());
+  CHECK(outer->parameters().size() == 2);
+  CHECK(outer->parameters()[0].impl() == a->parameters()[0].impl());
   nn::Sequential inner;
-  inner.push_back(a);
-  CHECK(inner.at<nn::Sequential>(0)->size() == 2);
+  inner->push_back(a);
+  CHECK(inner->at<nn::SequentialImpl>(0).size() == 2);
+  // The Impl by value (a non-const lvalue too) is a copy sharing the children.
+  nn::SequentialImpl& impl = *a;
+  nn::SequentialImpl copy(impl);
+  CHECK(copy.size() == 2);
+  CHECK(copy[0].get() == a[0].get());
+  nn::Sequential from_copy(impl, nn::Tanh());
+  CHECK(from_copy[0].get() != a.get());
+  CHECK(from_copy->at<nn::SequentialImpl>(0)[0].get() == a[0].get());
 }

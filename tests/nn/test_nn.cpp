@@ -8,25 +8,27 @@
 namespace nn = xg::nn;
 
 namespace {
-struct Block : nn::Module {
-  Block() {
-    fc = register_module("fc", std::make_shared<nn::Linear>(3, 2));
+struct BlockImpl : nn::Module {
+  BlockImpl() {
+    fc = register_module("fc", nn::Linear(3, 2));
     scale = register_parameter("scale", xg::ones({2}));
   }
-  xg::Tensor forward(const xg::Tensor& x) override { return fc->forward(x) * scale; }
-  std::shared_ptr<nn::Linear> fc;
+  xg::Tensor forward(const xg::Tensor& x) { return fc(x) * scale; }
+  nn::Linear fc{nullptr};
   xg::Tensor scale;
 };
+XGRAD_MODULE(Block);
 
-struct Net : nn::Module {
-  Net() {
-    encoder = register_module("encoder", std::make_shared<Block>());
-    head = register_module("head", std::make_shared<nn::Sequential>(nn::Linear(2, 4), nn::Tanh(), nn::Linear(4, 1)));
+struct NetImpl : nn::Module {
+  NetImpl() {
+    encoder = register_module("encoder", Block());
+    head = register_module("head", nn::Sequential(nn::Linear(2, 4), nn::Tanh(), nn::Linear(4, 1)));
   }
-  xg::Tensor forward(const xg::Tensor& x) override { return head->forward(encoder->forward(x)); }
-  std::shared_ptr<Block> encoder;
-  std::shared_ptr<nn::Sequential> head;
+  xg::Tensor forward(const xg::Tensor& x) { return head->forward(encoder(x)); }
+  Block encoder{nullptr};
+  nn::Sequential head{nullptr};
 };
+XGRAD_MODULE(Net);
 
 std::vector<std::string> names(const xg::StateDict& state) {
   std::vector<std::string> out;
@@ -38,39 +40,42 @@ std::vector<std::string> names(const xg::StateDict& state) {
 TEST_CASE("parameters are registered in order with dotted names through nested modules") {
   Net net;
   // PyTorch's order: a module's own parameters, then its children's, depth first.
-  CHECK(names(net.named_parameters()) == std::vector<std::string>{"encoder.scale", "encoder.fc.weight", "encoder.fc.bias",
-                                                                  "head.0.weight", "head.0.bias", "head.2.weight",
-                                                                  "head.2.bias"});
-  CHECK(net.parameters().size() == 7);
-  CHECK(net.parameters(false).empty());
-  CHECK(net.children().size() == 2);
-  CHECK(net.head->size() == 3);
-  CHECK((*net.head)[1]->name() == "Tanh");
-  CHECK(net.head->at<nn::Linear>(2)->out_features == 1);
-  CHECK_THROWS_AS(net.head->at<nn::Linear>(1), std::invalid_argument);
-  for (auto& p : net.parameters()) CHECK(p.requires_grad());
-  CHECK(net.encoder->fc->weight.impl() == net.named_parameters()[1].second.impl());  // same handle
-  net.eval();
-  CHECK_FALSE(net.head->is_training());
-  net.train();
-  CHECK(net.encoder->fc->is_training());
+  CHECK(net->named_parameters().keys() == std::vector<std::string>{"encoder.scale", "encoder.fc.weight", "encoder.fc.bias",
+                                                                   "head.0.weight", "head.0.bias", "head.2.weight",
+                                                                   "head.2.bias"});
+  CHECK(net->parameters().size() == 7);
+  CHECK(net->parameters(false).empty());
+  CHECK(net->children().size() == 2);
+  CHECK(net->head->size() == 3);
+  CHECK(net->head[1]->name() == "xgrad::nn::TanhImpl");
+  CHECK(net->head->at<nn::LinearImpl>(2).options.out_features() == 1);
+  CHECK_THROWS_AS(net->head->at<nn::LinearImpl>(1), std::invalid_argument);
+  for (auto& p : net->parameters()) CHECK(p.requires_grad());
+  CHECK(net->encoder->fc->weight.impl() == net->named_parameters()[1]->impl());  // same handle
+  CHECK(net->named_parameters()["encoder.fc.weight"].impl() == net->encoder->fc->weight.impl());
+  net->eval();
+  CHECK_FALSE(net->head->is_training());
+  net->train();
+  CHECK(net->encoder->fc->is_training());
 }
 
 TEST_CASE("Linear matches hand-computed outputs, 1-D and batched inputs") {
   nn::Linear layer(2, 3);
   {
     xg::NoGradGuard guard;
-    layer.weight.copy_(xg::tensor({1, 2, 3, 4, 5, 6}, {3, 2}));
-    layer.bias.copy_(xg::tensor({0.5, -0.5, 1}));
+    layer->weight.copy_(xg::tensor({1, 2, 3, 4, 5, 6}, {3, 2}));
+    layer->bias.copy_(xg::tensor({0.5, -0.5, 1}));
   }
   check_values(layer(xg::tensor({1, 1}, {1, 2})), {3.5, 6.5, 12});
   check_values(layer(xg::tensor({1, 1})), {3.5, 6.5, 12});
   CHECK(layer(xg::tensor({1, 1})).shape() == xg::Shape{3});
   CHECK(layer(xg::zeros({4, 5, 2})).shape() == xg::Shape{4, 5, 3});
   CHECK_THROWS_AS(layer(xg::zeros({4, 3})), std::invalid_argument);
-  nn::Linear no_bias(2, 3, false);
-  CHECK_FALSE(no_bias.bias.defined());
-  CHECK(no_bias.parameters().size() == 1);
+  nn::Linear no_bias(nn::LinearOptions(2, 3).bias(false));
+  CHECK_FALSE(no_bias->bias.defined());
+  CHECK(no_bias->parameters().size() == 1);
+  CHECK(no_bias->named_parameters().keys() == std::vector<std::string>{"weight"});
+  CHECK(no_bias->state_dict().size() == 1);
 }
 
 TEST_CASE("gradcheck through Linear and Sequential in float64") {
@@ -81,7 +86,7 @@ TEST_CASE("gradcheck through Linear and Sequential in float64") {
       [](const std::vector<xg::Tensor>& in) { return nn::functional::linear(in[0], in[1], in[2]); }, {x, w, b}));
   nn::Sequential model(nn::Linear(3, 5), nn::Tanh(), nn::Linear(5, 2), nn::Sigmoid());
   xg::StateDict as_double;
-  for (auto& [name, p] : model.named_parameters()) as_double.emplace_back(name, p.detach().to(xg::kFloat64).requires_grad_());
+  for (auto& [name, p] : model->named_parameters()) as_double.emplace_back(name, p.detach().to(xg::kFloat64).requires_grad_());
   std::vector<xg::Tensor> inputs = {x};
   for (auto& entry : as_double) inputs.push_back(entry.second);
   CHECK(xg::autograd::gradcheck(
@@ -97,7 +102,7 @@ TEST_CASE("activation modules") {
   check_values(nn::ReLU()(x), {0, 0.5});
   check_values(nn::Tanh()(x), {std::tanh(-2.0), std::tanh(0.5)});
   check_values(nn::Sigmoid()(x), {1 / (1 + std::exp(2.0)), 1 / (1 + std::exp(-0.5))});
-  check_values(nn::LeakyReLU(0.1)(x), {-0.2, 0.5});
+  check_values(nn::LeakyReLU(nn::LeakyReLUOptions().negative_slope(0.1))(x), {-0.2, 0.5});
   check_values(nn::GELU()(x), {-0.04550026, 0.34573123});  // torch.nn.functional.gelu
   check_values(nn::Softmax(0)(x), {std::exp(-2.0) / (std::exp(-2.0) + std::exp(0.5)), std::exp(0.5) / (std::exp(-2.0) + std::exp(0.5))});
   CHECK(xg::autograd::gradcheck([](const std::vector<xg::Tensor>& in) { return nn::functional::leaky_relu(in[0], 0.2); },
@@ -112,11 +117,11 @@ TEST_CASE("MSELoss reductions: values and gradients") {
   mean.backward();
   check_values(input.grad(), {0.5, 0, -1, 0});  // 2 (x - y) / N
   input.mutable_grad() = xg::Tensor();
-  xg::Tensor total = nn::MSELoss(nn::Reduction::Sum)(input, target);
+  xg::Tensor total = nn::MSELoss(xg::kSum)(input, target);
   CHECK(total.item() == doctest::Approx(5.0));
   total.backward();
   check_values(input.grad(), {2, 0, -4, 0});
-  xg::Tensor none = nn::MSELoss(nn::Reduction::None)(input, target);
+  xg::Tensor none = nn::MSELoss(nn::MSELossOptions().reduction(xg::kNone))(input, target);
   check_values(none, {1, 0, 4, 0});
   CHECK(none.shape() == xg::Shape{2, 2});
 }
@@ -152,7 +157,7 @@ TEST_CASE("L1 and Huber losses") {
   CHECK(nn::L1Loss()(input, target).item() == doctest::Approx(5.5 / 3));
   // Huber, delta 1: 0.5*0.25, 1*(2 - 0.5), 1*(3 - 0.5)
   CHECK(nn::HuberLoss()(input, target).item() == doctest::Approx((0.125 + 1.5 + 2.5) / 3));
-  CHECK(nn::HuberLoss(nn::Reduction::Sum, 2.0)(input, target).item() == doctest::Approx(0.125 + 2.0 + 2 * (3 - 1)));
+  CHECK(nn::HuberLoss(nn::HuberLossOptions(xg::kSum).delta(2.0))(input, target).item() == doctest::Approx(0.125 + 2.0 + 2 * (3 - 1)));
   CHECK(xg::autograd::gradcheck(
       [](const std::vector<xg::Tensor>& in) { return nn::functional::huber_loss(in[0], in[1], nn::Reduction::Mean, 0.7); },
       {xg::tensor({0.1, -0.5, 2.0, 1.0}, f64()), xg::tensor({0.4, 0.9, -1.0, 1.2}, f64())}));
@@ -181,24 +186,24 @@ TEST_CASE("init: bounds and statistics with PyTorch's fan rules") {
   nn::init::constant_(w, 0.25);
   CHECK(w.max().item() == 0.25);
   nn::Linear layer(400, 10);
-  CHECK(xg::max(layer.weight.abs()).item() <= 1 / std::sqrt(400.0));
-  CHECK(xg::max(layer.bias.abs()).item() <= 1 / std::sqrt(400.0));
+  CHECK(xg::max(layer->weight.abs()).item() <= 1 / std::sqrt(400.0));
+  CHECK(xg::max(layer->bias.abs()).item() <= 1 / std::sqrt(400.0));
   xg::manual_seed(9);
   nn::Linear a(3, 3);
   xg::manual_seed(9);
   nn::Linear b(3, 3);
-  CHECK(a.weight.to_vector<float>() == b.weight.to_vector<float>());
+  CHECK(a->weight.to_vector<float>() == b->weight.to_vector<float>());
   CHECK_THROWS_AS(nn::init::xavier_uniform_(xg::empty({3})), std::invalid_argument);
 }
 
 TEST_CASE("zero_grad drops or zeroes gradients") {
   nn::Linear layer(2, 1);
   layer(xg::ones({2})).sum().backward();
-  CHECK(layer.weight.grad().defined());
-  layer.zero_grad(false);
-  check_values(layer.weight.grad(), {0, 0});
-  layer.zero_grad();
-  CHECK_FALSE(layer.weight.grad().defined());
+  CHECK(layer->weight.grad().defined());
+  layer->zero_grad(false);
+  check_values(layer->weight.grad(), {0, 0});
+  layer->zero_grad();
+  CHECK_FALSE(layer->weight.grad().defined());
 }
 
 namespace {
@@ -212,10 +217,10 @@ TEST_CASE("checkpoints round-trip through .npz and reject bad files without touc
   xg::save(net, path);
   Net other;
   xg::load(other, path);
-  for (size_t i = 0; i < net.parameters().size(); ++i)
-    CHECK(net.parameters()[i].to_vector<float>() == other.parameters()[i].to_vector<float>());
+  for (size_t i = 0; i < net->parameters().size(); ++i)
+    CHECK(net->parameters()[i].to_vector<float>() == other->parameters()[i].to_vector<float>());
   xg::StateDict state = xg::load_state_dict_file(path);
-  CHECK(names(state) == names(net.state_dict()));
+  CHECK(names(state) == names(net->state_dict()));
 
   // float64 parameters keep their dtype.
   xg::StateDict doubles = {{"w", xg::tensor({1.5, 2.5}, xg::dtype(xg::kFloat64))}};
@@ -223,8 +228,8 @@ TEST_CASE("checkpoints round-trip through .npz and reject bad files without touc
   CHECK(xg::load_state_dict_file(temp_path("doubles.npz"))[0].second.dtype() == xg::kFloat64);
 
   Net target;
-  std::vector<float> before = target.parameters()[0].to_vector<float>();
-  auto unchanged = [&] { CHECK(target.parameters()[0].to_vector<float>() == before); };
+  std::vector<float> before = target->parameters()[0].to_vector<float>();
+  auto unchanged = [&] { CHECK(target->parameters()[0].to_vector<float>() == before); };
 
   CHECK_THROWS_AS(xg::load(target, temp_path("missing.npz")), std::runtime_error);
   unchanged();
@@ -241,24 +246,24 @@ TEST_CASE("checkpoints round-trip through .npz and reject bad files without touc
   CHECK_THROWS_AS(xg::load(target, temp_path("corrupted.npz")), std::runtime_error);
   unchanged();
   // Missing name, extra name, wrong shape, wrong dtype.
-  xg::StateDict partial = net.state_dict();
+  xg::StateDict partial = net->state_dict();
   partial.pop_back();
   xg::save(partial, temp_path("partial.npz"));
   CHECK_THROWS_WITH_AS(xg::load(target, temp_path("partial.npz")),
                        doctest::Contains("missing parameter 'head.2.bias'"), std::runtime_error);
   unchanged();
-  xg::StateDict extra = net.state_dict();
+  xg::StateDict extra = net->state_dict();
   extra.emplace_back("surprise", xg::ones({1}));
   xg::save(extra, temp_path("extra.npz"));
   CHECK_THROWS_WITH_AS(xg::load(target, temp_path("extra.npz")), doctest::Contains("unexpected parameter 'surprise'"),
                        std::runtime_error);
   unchanged();
-  xg::StateDict reshaped = net.state_dict();
+  xg::StateDict reshaped = net->state_dict();
   reshaped.back().second = xg::ones({7});
   xg::save(reshaped, temp_path("reshaped.npz"));
   CHECK_THROWS_WITH_AS(xg::load(target, temp_path("reshaped.npz")), doctest::Contains("head.2.bias"), std::runtime_error);
   unchanged();
-  xg::StateDict retyped = net.state_dict();
+  xg::StateDict retyped = net->state_dict();
   retyped.back().second = retyped.back().second.to(xg::kFloat64);
   xg::save(retyped, temp_path("retyped.npz"));
   CHECK_THROWS_WITH_AS(xg::load(target, temp_path("retyped.npz")), doctest::Contains("float64"), std::runtime_error);

@@ -1,111 +1,123 @@
-// Layers: Linear, Sequential and activation modules.
+// Layers, as LibTorch's: Linear and the activations ReLU, LeakyReLU, GELU, Tanh, Sigmoid, Softmax. Each
+// is a holder (nn::Linear) of an Impl (nn::LinearImpl) with LibTorch's options, members and printing.
+//
+// Adding a layer (the recipe every built-in follows; LibTorch's own layers look the same):
+//  1. Options in options.hpp, spelled as LibTorch's torch/nn/options/<file>.h, with XGRAD_ARG members and
+//     LibTorch's defaults and (implicit) constructors: `struct DropoutOptions { DropoutOptions(double p =
+//     0.5) ...; XGRAD_ARG(double, p); XGRAD_ARG(bool, inplace) = false; };`
+//  2. The Impl here, deriving from Cloneable<XImpl> (which gives clone()):
+//       class DropoutImpl : public Cloneable<DropoutImpl> {
+//        public:
+//         explicit DropoutImpl(const DropoutOptions& options_ = {});  // sets options, calls reset()
+//         void reset() override;           // validates options (std::invalid_argument naming the layer),
+//                                          // registers parameters/buffers/submodules (register_parameter,
+//                                          // register_buffer, register_module), then initializes them
+//         void pretty_print(std::ostream& stream) const override;  // exactly LibTorch's text, with
+//                                                                  // "xgrad::nn::" for "torch::nn::"
+//         Tensor forward(const Tensor& input);  // LibTorch's signature; not virtual
+//         DropoutOptions options;               // and public tensors: Tensor weight; ...
+//       };
+//       XGRAD_MODULE(Dropout);
+//     Everything registered must be registered in reset(), never in the constructor, or clone() breaks.
+//     Use is_training() for train/eval differences; buffers (running statistics) go to state_dict() and
+//     checkpoints automatically.
+//  3. The math in functional.hpp/.cpp (nn::functional::dropout), written with differentiable ops; the
+//     module's forward() calls it.
+//  4. Tests in tests/nn: values from torch (script committed beside the test), gradcheck in float64,
+//     printing, clone(), options, bad arguments, empty tensors.
 #pragma once
 
-#include <memory>
-#include <stdexcept>
-#include <type_traits>
+#include <cstdint>
+#include <iosfwd>
 
+#include "xgrad/nn/cloneable.hpp"
 #include "xgrad/nn/functional.hpp"
 #include "xgrad/nn/module.hpp"
+#include "xgrad/nn/options.hpp"
+#include "xgrad/nn/pimpl.hpp"
 
 namespace xgrad {
 namespace nn {
 
 // y = x W^T + b. weight [out, in] and bias [out] ~ U(-1/sqrt(in), 1/sqrt(in)), as PyTorch initializes them.
 // Either size may be 0 (an empty weight; with in = 0 the output is the bias, initialized to 0); a negative
-// size throws std::invalid_argument.
-class Linear : public Module {
+// size throws std::invalid_argument. Without bias, `bias` is undefined (registered, never listed).
+class LinearImpl : public Cloneable<LinearImpl> {
  public:
-  Linear(int64_t in_features, int64_t out_features, bool bias = true);
-  Tensor forward(const Tensor& input) override;
-  std::string name() const override { return "Linear"; }
+  LinearImpl(int64_t in_features, int64_t out_features) : LinearImpl(LinearOptions(in_features, out_features)) {}
+  explicit LinearImpl(const LinearOptions& options_);
+  void reset() override;
   void reset_parameters();
+  void pretty_print(std::ostream& stream) const override;
+  Tensor forward(const Tensor& input);
 
-  int64_t in_features, out_features;
+  LinearOptions options;
   Tensor weight;
-  Tensor bias;  // undefined when built with bias = false
+  Tensor bias;
 };
+XGRAD_MODULE(Linear);
 
-class ReLU : public Module {
+class ReLUImpl : public Cloneable<ReLUImpl> {
  public:
-  Tensor forward(const Tensor& input) override { return relu(input); }
-  std::string name() const override { return "ReLU"; }
+  explicit ReLUImpl(const ReLUOptions& options_ = {});
+  void reset() override {}
+  void pretty_print(std::ostream& stream) const override;
+  Tensor forward(Tensor input);
+
+  ReLUOptions options;
 };
-class Tanh : public Module {
- public:
-  Tensor forward(const Tensor& input) override { return tanh(input); }
-  std::string name() const override { return "Tanh"; }
-};
-class Sigmoid : public Module {
- public:
-  Tensor forward(const Tensor& input) override { return sigmoid(input); }
-  std::string name() const override { return "Sigmoid"; }
-};
+XGRAD_MODULE(ReLU);
+
 // negative_slope must be finite (std::invalid_argument).
-class LeakyReLU : public Module {
+class LeakyReLUImpl : public Cloneable<LeakyReLUImpl> {
  public:
-  explicit LeakyReLU(double negative_slope = 0.01);
-  Tensor forward(const Tensor& input) override { return functional::leaky_relu(input, negative_slope); }
-  std::string name() const override { return "LeakyReLU"; }
-  double negative_slope;
+  explicit LeakyReLUImpl(const LeakyReLUOptions& options_ = {});
+  void reset() override;
+  void pretty_print(std::ostream& stream) const override;
+  Tensor forward(Tensor input);
+
+  LeakyReLUOptions options;
 };
-class GELU : public Module {
+XGRAD_MODULE(LeakyReLU);
+
+class GELUImpl : public Cloneable<GELUImpl> {
  public:
-  Tensor forward(const Tensor& input) override { return functional::gelu(input); }
-  std::string name() const override { return "GELU"; }
+  explicit GELUImpl(GELUOptions options_ = {});
+  void reset() override;
+  void pretty_print(std::ostream& stream) const override;
+  Tensor forward(const Tensor& input);
+
+  GELUOptions options;
 };
-class Softmax : public Module {
+XGRAD_MODULE(GELU);
+
+class TanhImpl : public Cloneable<TanhImpl> {
  public:
-  explicit Softmax(int64_t dim) : dim(dim) {}
-  Tensor forward(const Tensor& input) override { return softmax(input, dim); }
-  std::string name() const override { return "Softmax"; }
-  int64_t dim;
+  void reset() override {}
+  void pretty_print(std::ostream& stream) const override;
+  Tensor forward(const Tensor& input);
 };
+XGRAD_MODULE(Tanh);
 
-// Runs its children in order; they are named "0", "1", ... Accepts modules by value (a copy, which shares the
-// original's parameter tensors) or as shared_ptr (not null). The same layer twice is shared: its parameters
-// are listed once by parameters().
-class Sequential : public Module {
-  template <class... Modules>
-  struct is_copy : std::false_type {};
-  template <class M>
-  struct is_copy<M> : std::is_same<std::decay_t<M>, Sequential> {};
-
+class SigmoidImpl : public Cloneable<SigmoidImpl> {
  public:
-  Sequential() = default;
-  // A single Sequential argument is a copy (sharing its children), not a child: without the constraint a
-  // non-const lvalue chose this constructor, whose push_back copied it through this constructor again,
-  // recursing until the stack overflowed.
-  template <class... Modules, class = std::enable_if_t<!is_copy<Modules...>::value>>
-  explicit Sequential(Modules&&... modules) {
-    (push_back(std::forward<Modules>(modules)), ...);
-  }
-
-  template <class M>
-  void push_back(std::shared_ptr<M> module) {
-    static_assert(std::is_base_of<Module, M>::value, "Sequential holds nn::Module subclasses");
-    append(std::move(module));
-  }
-  template <class M, class = std::enable_if_t<std::is_base_of<Module, std::decay_t<M>>::value>>
-  void push_back(M&& module) {
-    append(std::make_shared<std::decay_t<M>>(std::forward<M>(module)));
-  }
-
-  Tensor forward(const Tensor& input) override;
-  std::string name() const override { return "Sequential"; }
-  size_t size() const { return layers_.size(); }
-  std::shared_ptr<Module> operator[](size_t index) const;
-  template <class M>
-  std::shared_ptr<M> at(size_t index) const {
-    auto typed = std::dynamic_pointer_cast<M>((*this)[index]);
-    if (!typed) throw std::invalid_argument("Sequential::at: layer " + std::to_string(index) + " is a " + (*this)[index]->name());
-    return typed;
-  }
-
- private:
-  void append(std::shared_ptr<Module> module);
-  std::vector<std::shared_ptr<Module>> layers_;
+  void reset() override {}
+  void pretty_print(std::ostream& stream) const override;
+  Tensor forward(const Tensor& input);
 };
+XGRAD_MODULE(Sigmoid);
+
+class SoftmaxImpl : public Cloneable<SoftmaxImpl> {
+ public:
+  explicit SoftmaxImpl(int64_t dim) : SoftmaxImpl(SoftmaxOptions(dim)) {}
+  explicit SoftmaxImpl(const SoftmaxOptions& options_);
+  void reset() override {}
+  void pretty_print(std::ostream& stream) const override;
+  Tensor forward(const Tensor& input);
+
+  SoftmaxOptions options;
+};
+XGRAD_MODULE(Softmax);
 
 }  // namespace nn
 }  // namespace xgrad

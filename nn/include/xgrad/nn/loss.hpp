@@ -1,34 +1,50 @@
-// Loss modules over nn::functional's losses.
+// Loss modules, as LibTorch's: MSELoss, L1Loss, HuberLoss, holders of Impls whose forward(input, target)
+// calls nn::functional's losses: MSELoss loss(xg::kSum); loss(input, target) or loss->forward(input, target).
 #pragma once
 
+#include <iosfwd>
+
+#include "xgrad/nn/cloneable.hpp"
 #include "xgrad/nn/functional.hpp"
+#include "xgrad/nn/options.hpp"
+#include "xgrad/nn/pimpl.hpp"
 
 namespace xgrad {
 namespace nn {
 
-class MSELoss {
+class MSELossImpl : public Cloneable<MSELossImpl> {
  public:
-  explicit MSELoss(Reduction reduction = Reduction::Mean) : reduction(reduction) {}
-  Tensor operator()(const Tensor& input, const Tensor& target) const { return functional::mse_loss(input, target, reduction); }
-  Reduction reduction;
-};
+  explicit MSELossImpl(const MSELossOptions& options_ = {});
+  void reset() override {}
+  void pretty_print(std::ostream& stream) const override;
+  Tensor forward(const Tensor& input, const Tensor& target);
 
-class L1Loss {
- public:
-  explicit L1Loss(Reduction reduction = Reduction::Mean) : reduction(reduction) {}
-  Tensor operator()(const Tensor& input, const Tensor& target) const { return functional::l1_loss(input, target, reduction); }
-  Reduction reduction;
+  MSELossOptions options;
 };
+XGRAD_MODULE(MSELoss);
 
-class HuberLoss {
+class L1LossImpl : public Cloneable<L1LossImpl> {
  public:
-  explicit HuberLoss(Reduction reduction = Reduction::Mean, double delta = 1.0) : reduction(reduction), delta(delta) {}
-  Tensor operator()(const Tensor& input, const Tensor& target) const {
-    return functional::huber_loss(input, target, reduction, delta);
-  }
-  Reduction reduction;
-  double delta;
+  explicit L1LossImpl(const L1LossOptions& options_ = {});
+  void reset() override {}
+  void pretty_print(std::ostream& stream) const override;
+  Tensor forward(const Tensor& input, const Tensor& target);
+
+  L1LossOptions options;
 };
+XGRAD_MODULE(L1Loss);
+
+// delta must be > 0 (std::invalid_argument); infinity gives half the squared error.
+class HuberLossImpl : public Cloneable<HuberLossImpl> {
+ public:
+  explicit HuberLossImpl(const HuberLossOptions& options_ = {});
+  void reset() override;
+  void pretty_print(std::ostream& stream) const override;
+  Tensor forward(const Tensor& input, const Tensor& target);
+
+  HuberLossOptions options;
+};
+XGRAD_MODULE(HuberLoss);
 
 }  // namespace nn
 }  // namespace xgrad
