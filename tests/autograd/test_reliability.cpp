@@ -29,7 +29,7 @@ std::vector<float> train_once(uint64_t seed) {
   xg::manual_seed(seed);
   xg::Tensor x = xg::randn({64, 4}), y = xg::randn({64, 1});
   xg::nn::Sequential model(xg::nn::Linear(4, 16), xg::nn::Tanh(), xg::nn::Linear(16, 1));
-  xg::optim::Adam optimizer(model.parameters(), xg::optim::AdamOptions(0.01));
+  xg::optim::Adam optimizer(model->parameters(), xg::optim::AdamOptions(0.01));
   auto dataset = std::make_shared<xg::data::TensorDataset>(x, y);
   xg::data::DataLoader loader(dataset, xg::data::DataLoaderOptions().batch_size(8).shuffle(true));
   for (int epoch = 0; epoch < 20; ++epoch)
@@ -39,7 +39,7 @@ std::vector<float> train_once(uint64_t seed) {
       optimizer.step();
     }
   std::vector<float> out;
-  for (auto& p : model.parameters())
+  for (auto& p : model->parameters())
     for (float v : p.to_vector<float>()) out.push_back(v);
   return out;
 }
@@ -73,13 +73,13 @@ TEST_CASE("training a small MLP for many steps keeps memory steady (run under th
   xg::manual_seed(3);
   xg::Tensor x = xg::randn({32, 3}), y = xg::randn({32, 1});
   xg::nn::Sequential model(xg::nn::Linear(3, 32), xg::nn::ReLU(), xg::nn::Linear(32, 1));
-  xg::optim::AdamW optimizer(model.parameters(), xg::optim::AdamWOptions(0.01));
+  xg::optim::AdamW optimizer(model->parameters(), xg::optim::AdamWOptions(0.01));
   double first = 0, last = 0;
   for (int step = 0; step < 2000; ++step) {
     optimizer.zero_grad();
     xg::Tensor loss = xg::nn::functional::mse_loss(model(x), y);
     loss.backward();
-    xg::nn::utils::clip_grad_norm_(model.parameters(), 1.0);
+    xg::nn::utils::clip_grad_norm_(model->parameters(), 1.0);
     optimizer.step();
     if (step == 0) first = loss.item();
     last = loss.item();

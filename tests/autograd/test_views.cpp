@@ -78,19 +78,19 @@ TEST_CASE("a parameter edited through a view under NoGradGuard, as real code doe
   xg::nn::Linear layer(3, 2);
   {
     xg::NoGradGuard no_grad;
-    layer.weight[0][0] = 0.5;
-    layer.weight.t()[1] *= 0.0;
-    layer.bias[1] = 2.0;
+    layer->weight[0][0] = 0.5;
+    layer->weight.t()[1] *= 0.0;
+    layer->bias[1] = 2.0;
   }
-  CHECK(layer.weight[0][0].item() == 0.5);
-  CHECK(layer.weight[0][1].item() == 0.0);
-  CHECK(layer.weight[1][1].item() == 0.0);
-  CHECK(layer.bias.to_vector<double>()[1] == 2.0);
-  CHECK(layer.weight.is_leaf());
+  CHECK(layer->weight[0][0].item() == 0.5);
+  CHECK(layer->weight[0][1].item() == 0.0);
+  CHECK(layer->weight[1][1].item() == 0.0);
+  CHECK(layer->bias.to_vector<double>()[1] == 2.0);
+  CHECK(layer->weight.is_leaf());
   // With grad mode on, an in-place op on a view of a leaf that requires grad is refused (PyTorch's rule).
-  CHECK_THROWS_WITH_AS(layer.weight[0] += 1.0, doctest::Contains("a view of a leaf tensor that requires grad"),
+  CHECK_THROWS_WITH_AS(layer->weight[0] += 1.0, doctest::Contains("a view of a leaf tensor that requires grad"),
                        std::logic_error);
-  CHECK_THROWS_WITH_AS(layer.weight[0][0] = 1.0, doctest::Contains("a view of a leaf"), std::logic_error);
+  CHECK_THROWS_WITH_AS(layer->weight[0][0] = 1.0, doctest::Contains("a view of a leaf"), std::logic_error);
 }
 
 TEST_CASE("in-place ops on views of non-leaves give PyTorch's gradients (CopySlices)") {

@@ -150,13 +150,13 @@ TEST_CASE("a loader-driven regression converges") {
   auto dataset = std::make_shared<data::TensorDataset>(x, y);
   data::DataLoader loader(dataset, data::DataLoaderOptions().batch_size(16).shuffle(true).seed(3));
   xg::nn::Linear model(3, 1);
-  xg::optim::SGD sgd(model.parameters(), xg::optim::SGDOptions(0.1));
+  xg::optim::SGD sgd(model->parameters(), xg::optim::SGDOptions(0.1));
   for (int e = 0; e < 30; ++e)
     for (auto& [batch_x, batch_y] : loader) {
       sgd.zero_grad();
       xg::nn::functional::mse_loss(model(batch_x), batch_y).backward();
       sgd.step();
     }
-  check_values(model.weight, {2, -1, 0.5}, 1e-3);
-  check_values(model.bias, {0.7}, 1e-3);
+  check_values(model->weight, {2, -1, 0.5}, 1e-3);
+  check_values(model->bias, {0.7}, 1e-3);
 }

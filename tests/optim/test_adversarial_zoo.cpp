@@ -261,7 +261,7 @@ TEST_CASE("step(closure) evaluates the loss with grad mode on and returns it, fo
   for (auto& [name, make] : every_optimizer()) {
     CAPTURE(name);
     nn::Sequential model = Problem::model();
-    std::unique_ptr<optim::Optimizer> optimizer = make(model.parameters());
+    std::unique_ptr<optim::Optimizer> optimizer = make(model->parameters());
     int calls = 0;
     auto closure = [&] {
       ++calls;
@@ -298,11 +298,11 @@ TEST_CASE("every optimizer's state resumes bit-identically, from state_dict and 
         });
     };
     nn::Sequential straight = Problem::model();
-    std::unique_ptr<optim::Optimizer> straight_optimizer = make(straight.parameters());
+    std::unique_ptr<optim::Optimizer> straight_optimizer = make(straight->parameters());
     train(straight, *straight_optimizer, 12);
 
     nn::Sequential first = Problem::model();
-    std::unique_ptr<optim::Optimizer> first_optimizer = make(first.parameters());
+    std::unique_ptr<optim::Optimizer> first_optimizer = make(first->parameters());
     train(first, *first_optimizer, 5);
     const std::string path = "/tmp/xgrad_zoo_resume_" + name + ".npz";
     optim::save_checkpoint(path, first, *first_optimizer);
@@ -311,16 +311,16 @@ TEST_CASE("every optimizer's state resumes bit-identically, from state_dict and 
     for (bool through_file : {false, true}) {
       CAPTURE(through_file);
       nn::Sequential resumed = Problem::model();
-      std::unique_ptr<optim::Optimizer> resumed_optimizer = make(resumed.parameters());
+      std::unique_ptr<optim::Optimizer> resumed_optimizer = make(resumed->parameters());
       if (through_file) {
         optim::load_checkpoint(path, resumed, *resumed_optimizer);
       } else {
-        resumed.load_state_dict(first.state_dict());
+        resumed->load_state_dict(first->state_dict());
         resumed_optimizer->load_state_dict(state);
       }
       CHECK(snapshot(resumed_optimizer->state_dict()) == snapshot(state));
       train(resumed, *resumed_optimizer, 7);
-      CHECK(snapshot(resumed.parameters()) == snapshot(straight.parameters()));
+      CHECK(snapshot(resumed->parameters()) == snapshot(straight->parameters()));
       CHECK(snapshot(resumed_optimizer->state_dict()) == snapshot(straight_optimizer->state_dict()));
     }
     std::remove(path.c_str());

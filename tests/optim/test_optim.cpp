@@ -194,12 +194,12 @@ TEST_CASE("a scheduler restored from its state continues the same lr sequence") 
 
   // Through a checkpoint file, together with the model and the optimizer.
   nn::Linear model(1, 1);
-  optim::SGD sgd(model.parameters(), optim::SGDOptions(1.0).momentum(0.5));
+  optim::SGD sgd(model->parameters(), optim::SGDOptions(1.0).momentum(0.5));
   optim::StepLR schedule(sgd, 2, 0.5);
   for (int e = 0; e < 3; ++e) schedule.step();
   optim::save_checkpoint("/tmp/xgrad_scheduler.npz", model, sgd, &schedule);
   nn::Linear model2(1, 1);
-  optim::SGD sgd2(model2.parameters(), optim::SGDOptions(1.0).momentum(0.5));
+  optim::SGD sgd2(model2->parameters(), optim::SGDOptions(1.0).momentum(0.5));
   optim::StepLR schedule2(sgd2, 2, 0.5);
   optim::load_checkpoint("/tmp/xgrad_scheduler.npz", model2, sgd2, &schedule2);
   CHECK(schedule2.last_epoch() == 3);
@@ -249,26 +249,26 @@ TEST_CASE("a run resumed from a checkpoint is identical to an uninterrupted one"
     return nn::Sequential(nn::Linear(3, 8), nn::Tanh(), nn::Linear(8, 1));
   };
   nn::Sequential straight = make_model();
-  optim::Adam adam(straight.parameters(), optim::AdamOptions(0.01).amsgrad(true));
+  optim::Adam adam(straight->parameters(), optim::AdamOptions(0.01).amsgrad(true));
   train(straight, adam, 20);
 
   nn::Sequential first = make_model();
-  optim::Adam first_adam(first.parameters(), optim::AdamOptions(0.01).amsgrad(true));
+  optim::Adam first_adam(first->parameters(), optim::AdamOptions(0.01).amsgrad(true));
   train(first, first_adam, 10);
   optim::save_checkpoint("/tmp/xgrad_resume.npz", first, first_adam);
   nn::Sequential resumed = make_model();
-  optim::Adam resumed_adam(resumed.parameters(), optim::AdamOptions(0.01).amsgrad(true));
+  optim::Adam resumed_adam(resumed->parameters(), optim::AdamOptions(0.01).amsgrad(true));
   optim::load_checkpoint("/tmp/xgrad_resume.npz", resumed, resumed_adam);
   train(resumed, resumed_adam, 10);
-  for (size_t i = 0; i < straight.parameters().size(); ++i)
-    CHECK(straight.parameters()[i].to_vector<float>() == resumed.parameters()[i].to_vector<float>());
+  for (size_t i = 0; i < straight->parameters().size(); ++i)
+    CHECK(straight->parameters()[i].to_vector<float>() == resumed->parameters()[i].to_vector<float>());
 
   // SGD momentum buffers too; a checkpoint for another model is refused and changes nothing.
   nn::Sequential other(nn::Linear(3, 2));
-  optim::SGD sgd(other.parameters(), optim::SGDOptions(0.1).momentum(0.9));
-  std::vector<float> before = other.parameters()[0].to_vector<float>();
+  optim::SGD sgd(other->parameters(), optim::SGDOptions(0.1).momentum(0.9));
+  std::vector<float> before = other->parameters()[0].to_vector<float>();
   CHECK_THROWS_AS(optim::load_checkpoint("/tmp/xgrad_resume.npz", other, sgd), std::runtime_error);
-  CHECK(other.parameters()[0].to_vector<float>() == before);
+  CHECK(other->parameters()[0].to_vector<float>() == before);
   std::remove("/tmp/xgrad_resume.npz");
 }
 
