@@ -60,7 +60,7 @@ int main() {
     xg::Tensor y = 2.0 * x + 1.0;
     xg::nn::Linear model(1, 1);
     xg::nn::MSELoss loss_fn;
-    xg::optim::SGD optimizer(model.parameters(), xg::optim::SGDOptions(0.1));
+    xg::optim::SGD optimizer(model->parameters(), xg::optim::SGDOptions(0.1));
     Timing timing = time_runs(9, 20000, [&] {
       optimizer.zero_grad();
       loss_fn(model(x), y).backward();
@@ -72,7 +72,7 @@ int main() {
   xg::Tensor y = xg::matmul(x, xg::tensor({2, -1, 0.5, 3, -2}, {5, 1})) + 0.7;
   auto dataset = std::make_shared<xg::data::TensorDataset>(x, y);
   xg::data::DataLoader loader(dataset, xg::data::DataLoaderOptions().batch_size(32).shuffle(true).seed(1));
-  auto epochs_per_step = [&](xg::nn::Module& model, xg::optim::Optimizer& optimizer, int epochs) {
+  auto epochs_per_step = [&](auto& model, xg::optim::Optimizer& optimizer, int epochs) {  // a module holder
     xg::nn::MSELoss loss_fn;
     size_t steps = 0;
     auto start = Clock::now();
@@ -87,7 +87,7 @@ int main() {
   };
   {  // W3
     xg::nn::Linear model(5, 1);
-    xg::optim::SGD optimizer(model.parameters(), xg::optim::SGDOptions(0.05));
+    xg::optim::SGD optimizer(model->parameters(), xg::optim::SGDOptions(0.05));
     std::vector<double> runs;
     for (int r = 0; r < 7; ++r) runs.push_back(epochs_per_step(model, optimizer, 20));
     std::sort(runs.begin(), runs.end());
@@ -99,10 +99,10 @@ int main() {
                                 xg::nn::Linear(64, 1));
     };
     xg::nn::Sequential adam_model = mlp(), rmsprop_model = mlp(), adagrad_model = mlp();
-    xg::optim::Adam adam(adam_model.parameters(), xg::optim::AdamOptions(1e-3));
-    xg::optim::RMSprop rmsprop(rmsprop_model.parameters(), xg::optim::RMSpropOptions(1e-3));
-    xg::optim::Adagrad adagrad(adagrad_model.parameters(), xg::optim::AdagradOptions(1e-2));
-    std::vector<std::pair<xg::nn::Module*, xg::optim::Optimizer*>> runs_of = {
+    xg::optim::Adam adam(adam_model->parameters(), xg::optim::AdamOptions(1e-3));
+    xg::optim::RMSprop rmsprop(rmsprop_model->parameters(), xg::optim::RMSpropOptions(1e-3));
+    xg::optim::Adagrad adagrad(adagrad_model->parameters(), xg::optim::AdagradOptions(1e-2));
+    std::vector<std::pair<xg::nn::Sequential*, xg::optim::Optimizer*>> runs_of = {
         {&adam_model, &adam}, {&rmsprop_model, &rmsprop}, {&adagrad_model, &adagrad}};
     std::vector<double> w4;  // the row itself: Adam alone, as W4 has always been measured
     for (int r = 0; r < 5; ++r) w4.push_back(epochs_per_step(adam_model, adam, 20));
@@ -130,7 +130,7 @@ int main() {
     xg::Tensor input = xg::randn({batch, 512}), target = xg::randn({batch, 1});
     xg::nn::Sequential model(xg::nn::Linear(512, 1024), xg::nn::ReLU(), xg::nn::Linear(1024, 1024), xg::nn::ReLU(),
                              xg::nn::Linear(1024, 1));
-    xg::optim::AdamW optimizer(model.parameters(), xg::optim::AdamWOptions(1e-4));
+    xg::optim::AdamW optimizer(model->parameters(), xg::optim::AdamWOptions(1e-4));
     xg::nn::MSELoss loss_fn;
     // Forward GEMMs, then dW for all three layers and dX for the two upper ones.
     const double forward = 2.0 * batch * (512.0 * 1024 + 1024.0 * 1024 + 1024.0);

@@ -30,7 +30,7 @@ int main(int argc, char** argv) {
   xg::data::DataLoader loader(dataset, xg::data::DataLoaderOptions().batch_size(batch_size).shuffle(true));
 
   xg::nn::Linear model(5, 1);
-  xg::optim::SGD optimizer(model.parameters(), xg::optim::SGDOptions(lr));
+  xg::optim::SGD optimizer(model->parameters(), xg::optim::SGDOptions(lr));
   std::vector<double> epoch_column, loss_column;
   for (int epoch = 1; epoch <= epochs; ++epoch) {
     double total = 0;
@@ -45,15 +45,15 @@ int main(int argc, char** argv) {
     loss_column.push_back(total / static_cast<double>(dataset->size()));
     std::printf("epoch %2d  mean loss %.6f\n", epoch, loss_column.back());
   }
-  std::vector<float> learned = model.weight.to_vector<float>();
+  std::vector<float> learned = model->weight.to_vector<float>();
   // The exact optimum of the full-data MSE, least squares on [x, 1]: mini-batch SGD can only get close to it
   // (a noise ball); the optimum itself differs from the true weights by the noise in y.
   std::vector<float> optimum = std::get<0>(xg::linalg::lstsq(xg::cat({x, xg::ones({1000, 1})}, 1), y)).to_vector<float>();
   std::printf("\n  weight   learned   lstsq    true\n");
   for (size_t i = 0; i < true_w.size(); ++i)
     std::printf("  w[%zu]   %8.4f  %7.4f  %6.2f\n", i, learned[i], optimum[i], true_w[i]);
-  std::printf("  b       %8.4f  %7.4f  %6.2f\n", model.bias.item(), optimum[5], true_b);
-  double worst = std::abs(model.bias.item() - true_b), from_optimum = std::abs(model.bias.item() - optimum[5]);
+  std::printf("  b       %8.4f  %7.4f  %6.2f\n", model->bias.item(), optimum[5], true_b);
+  double worst = std::abs(model->bias.item() - true_b), from_optimum = std::abs(model->bias.item() - optimum[5]);
   double optimum_error = std::abs(optimum[5] - true_b);
   for (size_t i = 0; i < true_w.size(); ++i) {
     worst = std::max(worst, std::abs(learned[i] - true_w[i]));

@@ -20,7 +20,7 @@ int main(int argc, char** argv) {
 
   xg::nn::Linear model(1, 1);
   xg::nn::MSELoss loss_fn;
-  xg::optim::SGD optimizer(model.parameters(), xg::optim::SGDOptions(lr));
+  xg::optim::SGD optimizer(model->parameters(), xg::optim::SGDOptions(lr));
   for (int step = 1; step <= steps; ++step) {
     optimizer.zero_grad();
     xg::Tensor loss = loss_fn(model(x), y);
@@ -28,11 +28,11 @@ int main(int argc, char** argv) {
     optimizer.step();
     if (step == 1 || step % 50 == 0) std::printf("step %4d  loss %.6f\n", step, loss.item());
   }
-  std::printf("w = %.4f  b = %.4f   (true: w = 2, b = 1)\n", model.weight.item(), model.bias.item());
+  std::printf("w = %.4f  b = %.4f   (true: w = 2, b = 1)\n", model->weight.item(), model->bias.item());
   // The exact minimizer of the MSE: least squares on the columns [x, 1].
   xg::Tensor solution = std::get<0>(xg::linalg::lstsq(xg::cat({x, xg::ones({100, 1})}, 1), y));
   double w_star = solution[0].item(), b_star = solution[1].item();
-  double distance = std::hypot(model.weight.item() - w_star, model.bias.item() - b_star);
+  double distance = std::hypot(model->weight.item() - w_star, model->bias.item() - b_star);
   std::printf("least squares (linalg::lstsq): w = %.4f  b = %.4f; SGD ends %.1e from it, within 1e-3: %s\n", w_star,
               b_star, distance, distance < 1e-3 ? "yes" : "NO");
   return 0;

@@ -37,7 +37,7 @@ int main(int argc, char** argv) {
   xg::data::DataLoader loader(dataset, xg::data::DataLoaderOptions().batch_size(batch_size).shuffle(true));
 
   nn::Sequential model = make_model();
-  xg::optim::Adam optimizer(model.parameters(), xg::optim::AdamOptions(lr));
+  xg::optim::Adam optimizer(model->parameters(), xg::optim::AdamOptions(lr));
   xg::optim::CosineAnnealingLR schedule(optimizer, epochs, lr / 100);
   std::vector<double> epoch_column, loss_column, lr_column;
   for (int epoch = 1; epoch <= epochs; ++epoch) {
@@ -46,7 +46,7 @@ int main(int argc, char** argv) {
       optimizer.zero_grad();
       xg::Tensor loss = nn::functional::mse_loss(model(batch_x), batch_y);
       loss.backward();
-      nn::utils::clip_grad_norm_(model.parameters(), max_norm);
+      nn::utils::clip_grad_norm_(model->parameters(), max_norm);
       optimizer.step();
       total += loss.item() * static_cast<double>(batch_x.size(0));
     }
@@ -69,11 +69,11 @@ int main(int argc, char** argv) {
 
   // Gradient accumulation: mean loss over micro-batches, each scaled by 1/k, equals the big-batch gradient.
   xg::Tensor big_x = x.slice(0, 0, static_cast<int64_t>(batch_size)), big_y = y.slice(0, 0, static_cast<int64_t>(batch_size));
-  model.zero_grad();
+  model->zero_grad();
   nn::functional::mse_loss(model(big_x), big_y).backward();
   std::vector<std::vector<float>> big;
-  for (auto& p : model.parameters()) big.push_back(p.grad().to_vector<float>());
-  model.zero_grad();
+  for (auto& p : model->parameters()) big.push_back(p.grad().to_vector<float>());
+  model->zero_grad();
   int64_t micro = static_cast<int64_t>(batch_size / micro_batches);
   for (int64_t k = 0; k < static_cast<int64_t>(micro_batches); ++k) {
     xg::Tensor loss = nn::functional::mse_loss(model(big_x.slice(0, k * micro, (k + 1) * micro)),
@@ -81,7 +81,7 @@ int main(int argc, char** argv) {
     (loss / static_cast<double>(micro_batches)).backward();  // grads add up across backward calls
   }
   double worst = 0;
-  auto params = model.parameters();
+  auto params = model->parameters();
   for (size_t i = 0; i < params.size(); ++i) {
     std::vector<float> accumulated = params[i].grad().to_vector<float>();
     for (size_t j = 0; j < accumulated.size(); ++j) worst = std::max(worst, std::abs(double(accumulated[j]) - big[i][j]));

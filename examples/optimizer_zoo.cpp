@@ -142,12 +142,12 @@ int main(int argc, char** argv) {
   // A small MLP fitting y = 0.3 x^3 - x; every optimizer starts from the same initial weights.
   xg::Tensor x = xg::linspace(-2, 2, 64).reshape({64, 1});
   xg::Tensor y = 0.3 * x.pow(3.0) - x;
-  std::shared_ptr<xg::nn::Sequential> model;
+  xg::nn::Sequential model{nullptr};
   Results mlp = race("MLP 1-16-16-1 (tanh) on y = 0.3 x^3 - x", out + "/mlp.csv", steps, lr * 2, adaptive_lr / 10,
        [&] {
          xg::manual_seed(4);
-         model = std::make_shared<xg::nn::Sequential>(xg::nn::Linear(1, 16), xg::nn::Tanh(), xg::nn::Linear(16, 16),
-                                                      xg::nn::Tanh(), xg::nn::Linear(16, 1));
+         model = xg::nn::Sequential(xg::nn::Linear(1, 16), xg::nn::Tanh(), xg::nn::Linear(16, 16), xg::nn::Tanh(),
+                                    xg::nn::Linear(16, 1));
          return model->parameters();
        },
        [&](const std::vector<xg::Tensor>& p) { return xg::nn::functional::mse_loss(model->forward(x), y); });
@@ -158,7 +158,7 @@ int main(int argc, char** argv) {
   xg::Tensor targets = xg::matmul(features, xg::tensor({1.5, -0.5, 2.0, 0.7}, {4, 1})) + 0.4 + 0.1 * xg::randn({256, 1});
   auto linear = [&] {
     xg::manual_seed(6);
-    model = std::make_shared<xg::nn::Sequential>(xg::nn::Linear(4, 1));
+    model = xg::nn::Sequential(xg::nn::Linear(4, 1));
     return model->parameters();
   };
   auto squared_error = [&](const std::vector<xg::Tensor>&) { return xg::nn::functional::mse_loss(model->forward(features), targets); };

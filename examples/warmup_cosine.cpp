@@ -51,7 +51,7 @@ int main(int argc, char** argv) {
 
   auto train = [&](bool with_warmup) {
     nn::Sequential model = make_model();
-    optim::AdamW optimizer(model.parameters(), optim::AdamWOptions(lr).weight_decay(1e-4));
+    optim::AdamW optimizer(model->parameters(), optim::AdamWOptions(lr).weight_decay(1e-4));
     // With warmup: LinearLR for `warmup` steps, then SequentialLR restarts the cosine (its lr back at the
     // peak) for the remaining steps. Without: the cosine over all the steps.
     std::unique_ptr<optim::LRScheduler> warming, cosine, sequence;

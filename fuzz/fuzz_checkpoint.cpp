@@ -32,10 +32,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   // The model, optimizer and scheduler of fuzz/corpus/checkpoint/checkpoint.npz.
   xgrad::nn::Sequential model(xgrad::nn::Linear(3, 2), xgrad::nn::ReLU(), xgrad::nn::Linear(2, 1));
-  xgrad::optim::SGD sgd(model.parameters(), xgrad::optim::SGDOptions(0.1).momentum(0.9));
+  xgrad::optim::SGD sgd(model->parameters(), xgrad::optim::SGDOptions(0.1).momentum(0.9));
   xgrad::optim::StepLR schedule(sgd, 2, 0.5);
   auto snapshot = [&] {
-    return fingerprint(model.state_dict()) + fingerprint(sgd.state_dict()) + fingerprint(schedule.state_dict());
+    return fingerprint(model->state_dict()) + fingerprint(sgd.state_dict()) + fingerprint(schedule.state_dict());
   };
   std::string before = snapshot();
   try {
