@@ -34,7 +34,8 @@ void HuberLossImpl::reset() {
   }
 }
 
-void HuberLossImpl::pretty_print(std::ostream& stream) const { stream << "xgrad::nn::HuberLoss()"; }
+// LibTorch 1.13 prints HuberLoss without parentheses.
+void HuberLossImpl::pretty_print(std::ostream& stream) const { stream << "xgrad::nn::HuberLoss"; }
 
 Tensor HuberLossImpl::forward(const Tensor& input, const Tensor& target) {
   return functional::huber_loss(input, target, options.reduction(), options.delta());

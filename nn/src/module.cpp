@@ -10,6 +10,7 @@
 #include <stdexcept>
 #include <typeinfo>
 
+#include "node.hpp"
 #include "ops_internal.hpp"
 #include "tensor_impl.hpp"
 
@@ -32,7 +33,8 @@ std::string join_name(const std::string& prefix, const std::string& name) {
 
 // Gives `target` the data, shape and dtype of `source` (a fresh tensor) without changing its identity, as
 // LibTorch's set_data: handles such as a module's `weight` member see the change. Graphs that saved the old
-// data refuse to use it (they saved its storage).
+// data refuse to use it (they saved its storage), and graphs recorded before no longer accumulate into it:
+// its gradient accumulator, which knows the old shape and dtype, is let go as when a leaf dies.
 void set_data(const Tensor& target, Tensor source) {
   if (!source.is_contiguous()) source = source.contiguous();
   TensorImpl& into = *target.impl();
@@ -43,6 +45,10 @@ void set_data(const Tensor& target, Tensor source) {
   into.offset = from.offset;
   into.dtype = from.dtype;
   into.layout.reset();
+  if (Node* accumulator = into.grad_accumulator.exchange(nullptr, std::memory_order_acq_rel)) {
+    static_cast<AccumulateGrad*>(accumulator)->detach_leaf();
+    release(accumulator);
+  }
 }
 
 // A tensor's storage identity, to list a shared parameter once.
