@@ -149,5 +149,12 @@ Tensor FunctionalImpl::operator()(Tensor input) { return forward(std::move(input
 
 bool FunctionalImpl::is_serializable() const { return false; }
 
+template class Cloneable<SequentialImpl>;
+template class Cloneable<ModuleListImpl>;
+template class Cloneable<ModuleDictImpl>;
+template class Cloneable<FunctionalImpl>;
+template struct AnyChainHolder<SequentialImpl>;
+template struct AnyModuleHolder<FunctionalImpl, Tensor>;
+
 }  // namespace nn
 }  // namespace xgrad

@@ -116,5 +116,20 @@ void SoftmaxImpl::pretty_print(std::ostream& stream) const { stream << "xgrad::n
 
 Tensor SoftmaxImpl::forward(const Tensor& input) { return xgrad::softmax(input, options.dim()); }
 
+template class Cloneable<LinearImpl>;
+template class Cloneable<ReLUImpl>;
+template class Cloneable<LeakyReLUImpl>;
+template class Cloneable<GELUImpl>;
+template class Cloneable<TanhImpl>;
+template class Cloneable<SigmoidImpl>;
+template class Cloneable<SoftmaxImpl>;
+template struct AnyModuleHolder<LinearImpl, const Tensor&>;
+template struct AnyModuleHolder<ReLUImpl, Tensor>;
+template struct AnyModuleHolder<LeakyReLUImpl, Tensor>;
+template struct AnyModuleHolder<GELUImpl, const Tensor&>;
+template struct AnyModuleHolder<TanhImpl, const Tensor&>;
+template struct AnyModuleHolder<SigmoidImpl, const Tensor&>;
+template struct AnyModuleHolder<SoftmaxImpl, const Tensor&>;
+
 }  // namespace nn
 }  // namespace xgrad

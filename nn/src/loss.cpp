@@ -41,5 +41,12 @@ Tensor HuberLossImpl::forward(const Tensor& input, const Tensor& target) {
   return functional::huber_loss(input, target, options.reduction(), options.delta());
 }
 
+template class Cloneable<MSELossImpl>;
+template class Cloneable<L1LossImpl>;
+template class Cloneable<HuberLossImpl>;
+template struct AnyModuleHolder<MSELossImpl, const Tensor&, const Tensor&>;
+template struct AnyModuleHolder<L1LossImpl, const Tensor&, const Tensor&>;
+template struct AnyModuleHolder<HuberLossImpl, const Tensor&, const Tensor&>;
+
 }  // namespace nn
 }  // namespace xgrad

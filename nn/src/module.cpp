@@ -76,6 +76,9 @@ OrderedDict<std::string, Tensor> first_of_each(StateDict all, const char* descri
 
 Module::Module(std::string name) : name_(std::make_shared<const std::string>(std::move(name))) {}
 Module::Module() = default;
+Module::Module(const Module& other) = default;
+Module::Module(Module&& other) noexcept = default;
+Module::~Module() = default;
 
 Module& Module::operator=(const Module& other) {
   parameters_ = other.parameters_;
@@ -85,7 +88,7 @@ Module& Module::operator=(const Module& other) {
   return *this;
 }
 
-Module& Module::operator=(Module&& other) {
+Module& Module::operator=(Module&& other) noexcept {
   parameters_ = std::move(other.parameters_);
   buffers_ = std::move(other.buffers_);
   children_ = std::move(other.children_);

@@ -289,7 +289,7 @@ TEST_CASE("Functional wraps a function, with bound extra arguments") {
   check_values(nn::Functional(nn::functional::leaky_relu, 0.5)(xg::tensor({-2.0, 1.0})), {-1, 1});
   check_values(nn::Functional(xg::softmax, 0)(xg::tensor({0.0, 0.0})), {0.5, 0.5});
   CHECK_FALSE(function->is_serializable());
-  CHECK_THROWS_WITH_AS(nn::Functional(nn::FunctionalImpl::Function()), doctest::Contains("Functional: the function is empty"),
+  CHECK_THROWS_WITH_AS(nn::Functional(nn::FunctionalImpl::Function{}), doctest::Contains("Functional: the function is empty"),
                        std::invalid_argument);
 }
 

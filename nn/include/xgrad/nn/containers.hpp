@@ -351,5 +351,13 @@ class FunctionalImpl : public Cloneable<FunctionalImpl> {
 
 XGRAD_MODULE(Functional);
 
+// Compiled once in containers.cpp rather than in every file that uses a container (compile time).
+extern template class Cloneable<SequentialImpl>;
+extern template class Cloneable<ModuleListImpl>;
+extern template class Cloneable<ModuleDictImpl>;
+extern template class Cloneable<FunctionalImpl>;
+extern template struct AnyChainHolder<SequentialImpl>;
+extern template struct AnyModuleHolder<FunctionalImpl, Tensor>;
+
 }  // namespace nn
 }  // namespace xgrad

@@ -30,6 +30,7 @@
 #include <cstdint>
 #include <iosfwd>
 
+#include "xgrad/nn/any.hpp"
 #include "xgrad/nn/cloneable.hpp"
 #include "xgrad/nn/functional.hpp"
 #include "xgrad/nn/module.hpp"
@@ -118,6 +119,22 @@ class SoftmaxImpl : public Cloneable<SoftmaxImpl> {
   SoftmaxOptions options;
 };
 XGRAD_MODULE(Softmax);
+
+// Compiled once in layers.cpp rather than in every file that uses a layer (compile time).
+extern template class Cloneable<LinearImpl>;
+extern template class Cloneable<ReLUImpl>;
+extern template class Cloneable<LeakyReLUImpl>;
+extern template class Cloneable<GELUImpl>;
+extern template class Cloneable<TanhImpl>;
+extern template class Cloneable<SigmoidImpl>;
+extern template class Cloneable<SoftmaxImpl>;
+extern template struct AnyModuleHolder<LinearImpl, const Tensor&>;
+extern template struct AnyModuleHolder<ReLUImpl, Tensor>;
+extern template struct AnyModuleHolder<LeakyReLUImpl, Tensor>;
+extern template struct AnyModuleHolder<GELUImpl, const Tensor&>;
+extern template struct AnyModuleHolder<TanhImpl, const Tensor&>;
+extern template struct AnyModuleHolder<SigmoidImpl, const Tensor&>;
+extern template struct AnyModuleHolder<SoftmaxImpl, const Tensor&>;
 
 }  // namespace nn
 }  // namespace xgrad

@@ -4,6 +4,7 @@
 
 #include <iosfwd>
 
+#include "xgrad/nn/any.hpp"
 #include "xgrad/nn/cloneable.hpp"
 #include "xgrad/nn/functional.hpp"
 #include "xgrad/nn/options.hpp"
@@ -45,6 +46,14 @@ class HuberLossImpl : public Cloneable<HuberLossImpl> {
   HuberLossOptions options;
 };
 XGRAD_MODULE(HuberLoss);
+
+// Compiled once in loss.cpp rather than in every file that uses a loss (compile time).
+extern template class Cloneable<MSELossImpl>;
+extern template class Cloneable<L1LossImpl>;
+extern template class Cloneable<HuberLossImpl>;
+extern template struct AnyModuleHolder<MSELossImpl, const Tensor&, const Tensor&>;
+extern template struct AnyModuleHolder<L1LossImpl, const Tensor&, const Tensor&>;
+extern template struct AnyModuleHolder<HuberLossImpl, const Tensor&, const Tensor&>;
 
 }  // namespace nn
 }  // namespace xgrad

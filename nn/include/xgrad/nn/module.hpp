@@ -52,11 +52,13 @@ class Module : public std::enable_shared_from_this<Module> {
   // `name` replaces the type name name() reports.
   explicit Module(std::string name);
   Module();
-  Module(const Module&) = default;
-  Module(Module&&) = default;
+  // Copies share the parameters, buffers and submodules (a deep copy is clone()). Out of line, like the
+  // destructor, so that a model's file does not compile them.
+  Module(const Module& other);
+  Module(Module&& other) noexcept;
   Module& operator=(const Module& other);  // keeps this module's name()
-  Module& operator=(Module&& other);
-  virtual ~Module() = default;
+  Module& operator=(Module&& other) noexcept;
+  virtual ~Module();
 
   // The module's type name from RTTI ("xgrad::nn::LinearImpl", "Net"), or the one given to the constructor.
   const std::string& name() const noexcept;
