@@ -123,7 +123,8 @@ class Module : public std::enable_shared_from_this<Module> {
   virtual bool is_serializable() const;
 
   // Registers a parameter (a leaf tensor; undefined for an optional one, e.g. Linear's bias = false) and
-  // returns it: weight = register_parameter("weight", xg::randn({3, 2})).
+  // returns it: weight = register_parameter("weight", xg::randn({3, 2})). requires_grad is ignored for an
+  // undefined tensor (LibTorch also warns).
   Tensor& register_parameter(std::string name, Tensor tensor, bool requires_grad = true);
   // Registers a tensor that is state but not a parameter (running statistics); saved in state_dict().
   Tensor& register_buffer(std::string name, Tensor tensor);
