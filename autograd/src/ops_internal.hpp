@@ -54,7 +54,9 @@ class Promoted {
   const Tensor& b() const { return *b_; }
 
  private:
-  static bool same_floating(const TensorImpl* x, const TensorImpl* y);
+  static bool same_floating(const TensorImpl* x, const TensorImpl* y) {
+    return x->dtype == y->dtype && (x->dtype == kFloat32 || x->dtype == kFloat64);
+  }
   void promote(const char* op, bool floating);
   Tensor hold_a_, hold_b_;
   const Tensor* a_;

@@ -106,10 +106,6 @@ Dtype result_type(const Tensor& a, const Tensor& b) {
   return with_dims;
 }
 
-bool Promoted::same_floating(const TensorImpl* x, const TensorImpl* y) {
-  return x->dtype == y->dtype && is_floating_point(x->dtype);
-}
-
 void Promoted::promote(const char* op, bool floating) {
   const Tensor &a = *a_, &b = *b_;
   check_defined(op, a);
@@ -532,6 +528,14 @@ Tensor sign(const Tensor& x) {
 // ---------------------------------------------------------------- in place
 
 void add_inplace_raw(Tensor& target, const Tensor& value_in) {
+  const TensorImpl* t = target.impl();
+  const TensorImpl* v = value_in.impl();
+  if (t && v && t->dtype == v->dtype && t->is_contiguous() && v->is_contiguous() && t->shape == v->shape) {
+    // Gradient accumulation nearly always lands here: same shape, dtype and layout.
+    XG_DISPATCH(t->dtype, binary_kernel<T>(*t, *v, *target.impl(), Plus{}));
+    bump_version(target);
+    return;
+  }
   check_same_dtype("add_", target, value_in);
   // Guards the kernel, which writes target.numel() elements and reads value as broadcast to target.
   if (value_in.shape() != target.shape() && broadcast_shapes("add_", target.shape(), value_in.shape()) != target.shape())

@@ -1,4 +1,5 @@
 // The Tensor handle, tensor bodies, factories, printing and grad mode.
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <iomanip>
@@ -58,14 +59,18 @@ void Storage::destroy() {
 }
 
 int64_t checked_numel(const Shape& shape, const char* op) {
+  // Every tensor is made through here: an overflow test instead of a division per dimension.
   int64_t count = 1;
+  bool overflow = false;
   for (int64_t extent : shape) {
     if (extent < 0) throw std::invalid_argument(std::string(op) + ": negative dimension in shape " + shape_string(shape));
-    if (extent != 0 && count > std::numeric_limits<int64_t>::max() / 8 / extent)
-      throw std::length_error(std::string(op) + ": shape " + shape_string(shape) + " has too many elements");
-    count *= extent;
+    overflow |= __builtin_mul_overflow(count, extent, &count);
   }
-  return count;
+  // Bytes must fit too (8 per element at most); a zero extent anywhere makes any product fine.
+  if ((overflow || count > std::numeric_limits<int64_t>::max() / 8) &&
+      std::find(shape.begin(), shape.end(), 0) == shape.end())
+    throw std::length_error(std::string(op) + ": shape " + shape_string(shape) + " has too many elements");
+  return overflow ? 0 : count;
 }
 
 TensorImpl::TensorImpl(Shape shape_in, Dtype dtype_in) : shape(std::move(shape_in)), dtype(dtype_in) {
@@ -196,10 +201,8 @@ std::string shape_string(const Shape& shape) {
 
 // ---------------------------------------------------------------- handle
 
-Tensor::Tensor(TensorImpl* impl) : impl_(impl) {}
-Tensor::Tensor(const Tensor& other) : impl_(other.impl_) {
-  if (impl_) retain(impl_);
-}
+void Tensor::retain_impl(TensorImpl* impl) noexcept { retain(impl); }
+void Tensor::release_impl(TensorImpl* impl) noexcept { release(impl); }
 Tensor& Tensor::operator=(const Tensor& other) && { return copy_(other); }
 Tensor& Tensor::operator=(Tensor&& other) && { return copy_(other); }
 Tensor& Tensor::operator=(double value) && { return fill_(value); }
@@ -208,17 +211,6 @@ Tensor& Tensor::operator=(const Tensor& other) & {
   if (impl_) release(impl_);
   impl_ = other.impl_;
   return *this;
-}
-Tensor& Tensor::operator=(Tensor&& other) & noexcept {
-  if (this != &other) {
-    if (impl_) release(impl_);
-    impl_ = other.impl_;
-    other.impl_ = nullptr;
-  }
-  return *this;
-}
-Tensor::~Tensor() {
-  if (impl_) release(impl_);
 }
 
 static TensorImpl& checked(const Tensor& tensor, const char* what) {
@@ -333,8 +325,9 @@ Out Tensor::item() const {
   if (impl.numel != 1)
     throw std::invalid_argument("item: a tensor with " + std::to_string(impl.numel) +
                                 " elements cannot be converted to a scalar");
-  XG_DISPATCH_ALL(impl.dtype, return convert<Out>(*impl.data<T>(), "item"));
-  unsupported_dtype(impl.dtype);
+  Out value{};
+  XG_DISPATCH_ALL(impl.dtype, value = convert<Out>(*impl.data<T>(), "item"));
+  return value;
 }
 template float Tensor::item<float>() const;
 template double Tensor::item<double>() const;
@@ -500,14 +493,16 @@ Tensor ones(Shape shape, TensorOptions options) { return filled("ones", std::mov
 Tensor zeros_like(const Tensor& like, TensorOptions options) {
   return zeros(checked(like, "zeros_like").shape, options);
 }
-Tensor zeros_like(const Tensor& like) {
-  const TensorImpl& impl = checked(like, "zeros_like");
-  return zeros(impl.shape, dtype(impl.dtype));
+// The shape comes from a tensor and the value fits every dtype: no checks needed (the engine seeds every
+// backward with ones_like).
+static Tensor filled_like(const Tensor& like, const char* op, int value) {
+  const TensorImpl& impl = checked(like, op);
+  Tensor result = make_tensor(impl.shape, impl.dtype);
+  XG_DISPATCH_ALL(impl.dtype, std::fill_n(result.impl()->data<T>(), impl.numel, static_cast<T>(value)));
+  return result;
 }
-Tensor ones_like(const Tensor& like) {
-  const TensorImpl& impl = checked(like, "ones_like");
-  return ones(impl.shape, dtype(impl.dtype));
-}
+Tensor zeros_like(const Tensor& like) { return filled_like(like, "zeros_like", 0); }
+Tensor ones_like(const Tensor& like) { return filled_like(like, "ones_like", 1); }
 
 Tensor arange(double start, double end, double step, TensorOptions options) {
   if (step == 0 || !std::isfinite(start) || !std::isfinite(end) || !std::isfinite(step))

@@ -60,17 +60,30 @@ class TensorIndex;
 class Tensor {
  public:
   Tensor() = default;
-  Tensor(const Tensor& other);
+  // Handles are copied, moved and dropped all the time (temporaries, holders that stay empty): the null
+  // tests are inline, the reference counting out of line.
+  Tensor(const Tensor& other) : impl_(other.impl_) {
+    if (impl_) retain_impl(impl_);
+  }
   Tensor(Tensor&& other) noexcept : impl_(other.impl_) { other.impl_ = nullptr; }
   Tensor& operator=(const Tensor& other) &;
-  Tensor& operator=(Tensor&& other) & noexcept;
+  Tensor& operator=(Tensor&& other) & noexcept {
+    if (this != &other) {
+      if (impl_) release_impl(impl_);
+      impl_ = other.impl_;
+      other.impl_ = nullptr;
+    }
+    return *this;
+  }
   // Assigning to a temporary writes into it, as in LibTorch: `x[0] = y` copies y into row 0 of x,
   // `w[0][0] = 0.5` fills that element (under NoGradGuard for a parameter).
   Tensor& operator=(const Tensor& other) &&;
   Tensor& operator=(Tensor&& other) &&;
   Tensor& operator=(double value) &&;
-  ~Tensor();
-  explicit Tensor(TensorImpl* impl);  // adopts one reference; for the library's own code
+  ~Tensor() {
+    if (impl_) release_impl(impl_);
+  }
+  explicit Tensor(TensorImpl* impl) : impl_(impl) {}  // adopts one reference; for the library's own code
 
   // --- metadata
   bool defined() const { return impl_ != nullptr; }
@@ -188,6 +201,8 @@ class Tensor {
   TensorImpl* impl() const { return impl_; }
 
  private:
+  static void retain_impl(TensorImpl* impl) noexcept;
+  static void release_impl(TensorImpl* impl) noexcept;
   TensorImpl* impl_ = nullptr;
 };
 
