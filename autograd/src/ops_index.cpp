@@ -170,7 +170,7 @@ Tensor& Tensor::index_put_(const std::vector<TensorIndex>& indices, const Tensor
 Tensor& Tensor::index_put_(std::initializer_list<TensorIndex> indices, const Tensor& value) {
   return index_put_(listed(indices), value);
 }
-Tensor& Tensor::index_put_(std::initializer_list<TensorIndex> indices, double value) {
+Tensor& Tensor::index_put_(std::initializer_list<TensorIndex> indices, Scalar value) {
   check_defined("index_put_", *this);
   return index_put_(listed(indices), full({}, value, xgrad::dtype(dtype())));
 }

@@ -62,19 +62,34 @@ class Promoted {
   const Tensor* a_;
   const Tensor* b_;
 };
-// The tensor operand of an op with a C++ number: floating tensors as they are; an integer or bool tensor
-// keeps an integer dtype with an integral-valued number, else computes in float32 (always when `floating`).
-const Tensor& scalar_operand_slow(const char* op, const Tensor& x, double scalar, bool floating, Tensor& holder);
-inline const Tensor& scalar_operand(const char* op, const Tensor& x, double scalar, bool floating, Tensor& holder) {
+// The tensor operand of an op with a C++ number, in the op's dtype (torch.result_type with a number):
+// floating tensors as they are; an integer tensor stays integer with an integer or bool number and computes
+// in float32 with a floating one (always when `floating`, true division); a bool tensor becomes int64 with
+// an integer number.
+const Tensor& scalar_operand_slow(const char* op, const Tensor& x, const Scalar& scalar, bool floating, Tensor& holder);
+inline const Tensor& scalar_operand(const char* op, const Tensor& x, const Scalar& scalar, bool floating, Tensor& holder) {
   const TensorImpl* impl = x.impl();
   return impl && is_floating_point(impl->dtype) ? x : scalar_operand_slow(op, x, scalar, floating, holder);
 }
+// A number read once in the form each kernel type needs (an integer kernel only ever meets an integer or
+// bool number: a floating one promoted its tensor to floating first).
+struct ScalarValue {
+  explicit ScalarValue(const Scalar& s) : floating(s.toDouble()), integral(s.isFloatingPoint() ? 0 : s.toLong()) {}
+  template <class T>
+  T as() const {
+    if constexpr (std::is_floating_point<T>::value) return static_cast<T>(floating);
+    else return static_cast<T>(integral);
+  }
+  double floating;
+  int64_t integral;
+};
 void check_defined(const char* op, const Tensor& x);
 // NumPy broadcasting of two shapes; throws `op: shapes [..] and [..] cannot broadcast`.
 Shape broadcast_shapes(const char* op, const Shape& a, const Shape& b);
 void bump_version(const Tensor& x);
-// Throws unless `value` fits `dtype` (finite values beyond float32's range do not).
-void check_fill_value(const char* op, double value, Dtype dtype);
+// Throws unless `value` fits `dtype` (finite values beyond float32's range do not, nor integers beyond
+// an integer dtype's range), as PyTorch's "value cannot be converted to type ... without overflow".
+void check_fill_value(const char* op, const Scalar& value, Dtype dtype);
 // Writes `values` (the target's shape) into the target's elements through its strides; no history.
 void write_into(TensorImpl& target, const Tensor& values);
 // A recorded in-place op on a view: `compute(previous)` gives the new value, which is written into the

@@ -193,6 +193,12 @@ void unsupported_dtype(Dtype dtype) {
                               " tensors (it needs float32 or float64)");
 }
 
+std::ostream& operator<<(std::ostream& out, const Scalar& scalar) {
+  if (scalar.isFloatingPoint()) return out << scalar.toDouble();
+  if (scalar.isBoolean()) return out << (scalar.toBool() ? "true" : "false");
+  return out << scalar.toLong();
+}
+
 std::string shape_string(const Shape& shape) {
   std::string text = "[";
   for (size_t i = 0; i < shape.size(); ++i) text += (i ? ", " : "") + std::to_string(shape[i]);
@@ -205,7 +211,7 @@ void Tensor::retain_impl(TensorImpl* impl) noexcept { retain(impl); }
 void Tensor::release_impl(TensorImpl* impl) noexcept { release(impl); }
 Tensor& Tensor::operator=(const Tensor& other) && { return copy_(other); }
 Tensor& Tensor::operator=(Tensor&& other) && { return copy_(other); }
-Tensor& Tensor::operator=(double value) && { return fill_(value); }
+Tensor& Tensor::operator=(Scalar value) && { return fill_(value); }
 Tensor& Tensor::operator=(const Tensor& other) & {
   if (other.impl_) retain(other.impl_);
   if (impl_) release(impl_);
@@ -289,7 +295,6 @@ const char* type_name(float) { return "float"; }
 const char* type_name(double) { return "double"; }
 const char* type_name(int) { return "int"; }
 const char* type_name(int64_t) { return "int64_t"; }
-const char* type_name(bool) { return "bool"; }
 
 // A value converted to the caller's type, refusing what the type cannot hold (casting NaN, an infinity or
 // an out-of-range value to an integer is undefined behaviour), as PyTorch's item() does.
@@ -478,18 +483,21 @@ static Tensor make_for(const char* op, Shape shape, Dtype dtype) {
   return make_tensor(std::move(shape), dtype);
 }
 
-static Tensor filled(const char* op, Shape shape, double value, TensorOptions options) {
+static Tensor filled(const char* op, Shape shape, const Scalar& value, TensorOptions options) {
   check_fill_value(op, value, options.dtype());
   Tensor result = make_for(op, std::move(shape), options.dtype());
-  XG_DISPATCH_ALL(options.dtype(), std::fill_n(result.impl()->data<T>(), result.numel(), convert<T>(value, op)));
+  XG_DISPATCH_ALL(options.dtype(), std::fill_n(result.impl()->data<T>(), result.numel(), value.to<T>()));
   return finish(result, options);
 }
 
-Tensor scalar_tensor(double value, TensorOptions options) { return filled("scalar_tensor", {}, value, options); }
+Tensor scalar_tensor(Scalar value, TensorOptions options) { return filled("scalar_tensor", {}, value, options); }
 Tensor empty(Shape shape, TensorOptions options) { return finish(make_for("empty", shape, options.dtype()), options); }
-Tensor full(Shape shape, double value, TensorOptions options) { return filled("full", std::move(shape), value, options); }
-Tensor zeros(Shape shape, TensorOptions options) { return filled("zeros", std::move(shape), 0.0, options); }
-Tensor ones(Shape shape, TensorOptions options) { return filled("ones", std::move(shape), 1.0, options); }
+Tensor full(Shape shape, Scalar value, TensorOptions options) {
+  if (!options.has_dtype()) options = options.dtype(value.isBoolean() ? kBool : value.isIntegral(false) ? kInt64 : kFloat32);
+  return filled("full", std::move(shape), value, options);
+}
+Tensor zeros(Shape shape, TensorOptions options) { return filled("zeros", std::move(shape), 0, options); }
+Tensor ones(Shape shape, TensorOptions options) { return filled("ones", std::move(shape), 1, options); }
 Tensor zeros_like(const Tensor& like, TensorOptions options) {
   return zeros(checked(like, "zeros_like").shape, options);
 }

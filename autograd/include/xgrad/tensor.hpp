@@ -26,14 +26,50 @@ const char* dtype_name(Dtype dtype);  // "float32", "int64", "bool", ...
 inline bool is_floating_point(Dtype dtype) { return dtype == kFloat32 || dtype == kFloat64; }
 std::string shape_string(const Shape& shape);  // "[3, 2]"
 
+// A C++ number given to an op, as LibTorch's Scalar. It remembers whether it was written as a bool, an
+// integer or a floating-point number, because PyTorch's type promotion depends on it: an int64 tensor
+// times 2 stays int64, times 2.0 is float32.
+class Scalar {
+ public:
+  enum class Kind : uint8_t { Bool, Integral, Floating };
+  Scalar() : Scalar(int64_t(0)) {}
+  Scalar(double value) : kind_(Kind::Floating), floating_(value) {}
+  template <class T, std::enable_if_t<std::is_integral<T>::value && !std::is_same<T, bool>::value, int> = 0>
+  Scalar(T value) : kind_(Kind::Integral), integral_(static_cast<int64_t>(value)) {}
+  template <class T, std::enable_if_t<std::is_same<T, bool>::value, int> = 0>
+  Scalar(T value) : kind_(Kind::Bool), integral_(value) {}
+  Kind kind() const { return kind_; }
+  bool isFloatingPoint() const { return kind_ == Kind::Floating; }
+  bool isIntegral(bool includeBool) const { return kind_ == Kind::Integral || (includeBool && kind_ == Kind::Bool); }
+  bool isBoolean() const { return kind_ == Kind::Bool; }
+  // Conversions as static_cast (a floating value to an integer type truncates; to bool, nonzero is true).
+  template <class T>
+  T to() const {
+    if constexpr (std::is_same<T, bool>::value) return kind_ == Kind::Floating ? floating_ != 0 : integral_ != 0;
+    else return kind_ == Kind::Floating ? static_cast<T>(floating_) : static_cast<T>(integral_);
+  }
+  double toDouble() const { return to<double>(); }
+  float toFloat() const { return to<float>(); }
+  int64_t toLong() const { return to<int64_t>(); }
+  int toInt() const { return to<int>(); }
+  bool toBool() const { return to<bool>(); }
+
+ private:
+  Kind kind_;
+  double floating_ = 0;
+  int64_t integral_ = 0;
+};
+std::ostream& operator<<(std::ostream& out, const Scalar& scalar);
+
 // Chainable creation options, as in PyTorch: TensorOptions().dtype(kFloat64).requires_grad(true).
 class TensorOptions {
  public:
   TensorOptions() = default;
-  TensorOptions(Dtype value) : dtype_(value) {}  // implicit, as LibTorch's: zeros({3}, xg::kInt64)
+  TensorOptions(Dtype value) : dtype_(value), has_dtype_(true) {}  // implicit, as LibTorch's: zeros({3}, xg::kInt64)
   TensorOptions dtype(Dtype value) const {
     TensorOptions copy = *this;
     copy.dtype_ = value;
+    copy.has_dtype_ = true;
     return copy;
   }
   TensorOptions requires_grad(bool value) const {
@@ -41,11 +77,13 @@ class TensorOptions {
     copy.requires_grad_ = value;
     return copy;
   }
-  Dtype dtype() const { return dtype_; }
+  Dtype dtype() const { return dtype_; }  // kFloat32 unless set
+  bool has_dtype() const { return has_dtype_; }
   bool requires_grad() const { return requires_grad_; }
 
  private:
   Dtype dtype_ = kFloat32;
+  bool has_dtype_ = false;  // full() infers the dtype from its value when none was given, as LibTorch's
   bool requires_grad_ = false;
 };
 inline TensorOptions requires_grad(bool value = true) { return TensorOptions().requires_grad(value); }
@@ -79,7 +117,7 @@ class Tensor {
   // `w[0][0] = 0.5` fills that element (under NoGradGuard for a parameter).
   Tensor& operator=(const Tensor& other) &&;
   Tensor& operator=(Tensor&& other) &&;
-  Tensor& operator=(double value) &&;
+  Tensor& operator=(Scalar value) &&;
   ~Tensor() {
     if (impl_) release_impl(impl_);
   }
@@ -116,7 +154,7 @@ class Tensor {
   template <class T> const T* data_ptr() const;
 
   // --- ops (also available as free functions)
-  Tensor pow(double exponent) const;
+  Tensor pow(Scalar exponent) const;
   Tensor pow(const Tensor& exponent) const;
   Tensor exp() const;
   Tensor log() const;
@@ -126,7 +164,7 @@ class Tensor {
   Tensor sigmoid() const;
   Tensor relu() const;
   Tensor erf() const;
-  Tensor clamp(double min, double max) const;
+  Tensor clamp(Scalar min, Scalar max) const;  // min > max gives max everywhere, as PyTorch
   Tensor sum() const;
   Tensor sum(std::vector<int64_t> dims, bool keepdim = false) const;
   Tensor mean() const;
@@ -170,7 +208,7 @@ class Tensor {
   Tensor index(std::initializer_list<indexing::TensorIndex> indices) const;
   Tensor index(const std::vector<indexing::TensorIndex>& indices) const;
   Tensor& index_put_(std::initializer_list<indexing::TensorIndex> indices, const Tensor& value);
-  Tensor& index_put_(std::initializer_list<indexing::TensorIndex> indices, double value);
+  Tensor& index_put_(std::initializer_list<indexing::TensorIndex> indices, Scalar value);
   Tensor& index_put_(const std::vector<indexing::TensorIndex>& indices, const Tensor& value);
   Tensor operator-() const;
 
@@ -180,22 +218,22 @@ class Tensor {
   Tensor& operator-=(const Tensor& other);
   Tensor& operator*=(const Tensor& other);
   Tensor& operator/=(const Tensor& other);
-  Tensor& operator+=(double value);
-  Tensor& operator-=(double value);
-  Tensor& operator*=(double value);
-  Tensor& operator/=(double value);
+  Tensor& operator+=(Scalar value);
+  Tensor& operator-=(Scalar value);
+  Tensor& operator*=(Scalar value);
+  Tensor& operator/=(Scalar value);
   Tensor& add_(const Tensor& other);
   Tensor& sub_(const Tensor& other);
   Tensor& mul_(const Tensor& other);
   Tensor& div_(const Tensor& other);
-  Tensor& add_(double value);
-  Tensor& sub_(double value);
-  Tensor& mul_(double value);
-  Tensor& div_(double value);
+  Tensor& add_(Scalar value);
+  Tensor& sub_(Scalar value);
+  Tensor& mul_(Scalar value);
+  Tensor& div_(Scalar value);
   Tensor& neg_();
-  Tensor& clamp_(double min, double max);
+  Tensor& clamp_(Scalar min, Scalar max);
   Tensor& zero_();
-  Tensor& fill_(double value);
+  Tensor& fill_(Scalar value);
   Tensor& copy_(const Tensor& source);  // broadcasts and converts the source; differentiable
 
   TensorImpl* impl() const { return impl_; }
@@ -257,11 +295,12 @@ class TensorIndex {
 // --- factories (options last)
 Tensor tensor(std::vector<double> values, Shape shape, TensorOptions options = {});
 Tensor tensor(std::vector<double> values, TensorOptions options = {});
-Tensor scalar_tensor(double value, TensorOptions options = {});
+Tensor scalar_tensor(Scalar value, TensorOptions options = {});  // float32 unless options say
 Tensor empty(Shape shape, TensorOptions options = {});
 Tensor zeros(Shape shape, TensorOptions options = {});
 Tensor ones(Shape shape, TensorOptions options = {});
-Tensor full(Shape shape, double value, TensorOptions options = {});
+// Without a dtype in options, the value decides: bool, int64 for an integer, float32 (as LibTorch).
+Tensor full(Shape shape, Scalar value, TensorOptions options = {});
 Tensor zeros_like(const Tensor& like, TensorOptions options);
 Tensor zeros_like(const Tensor& like);
 Tensor ones_like(const Tensor& like);
@@ -276,14 +315,14 @@ Tensor add(const Tensor& a, const Tensor& b);
 Tensor sub(const Tensor& a, const Tensor& b);
 Tensor mul(const Tensor& a, const Tensor& b);
 Tensor div(const Tensor& a, const Tensor& b);
-Tensor add(const Tensor& a, double b);
-Tensor sub(const Tensor& a, double b);
-Tensor mul(const Tensor& a, double b);
-Tensor div(const Tensor& a, double b);
+Tensor add(const Tensor& a, Scalar b);
+Tensor sub(const Tensor& a, Scalar b);
+Tensor mul(const Tensor& a, Scalar b);
+Tensor div(const Tensor& a, Scalar b);
 Tensor neg(const Tensor& a);
-Tensor rsub(const Tensor& a, double b);  // b - a
-Tensor rdiv(const Tensor& a, double b);  // b / a
-Tensor pow(const Tensor& base, double exponent);
+Tensor rsub(const Tensor& a, Scalar b);  // b - a
+Tensor rdiv(const Tensor& a, Scalar b);  // b / a
+Tensor pow(const Tensor& base, Scalar exponent);
 Tensor pow(const Tensor& base, const Tensor& exponent);
 Tensor exp(const Tensor& x);
 Tensor log(const Tensor& x);
@@ -293,7 +332,7 @@ Tensor tanh(const Tensor& x);
 Tensor sigmoid(const Tensor& x);
 Tensor relu(const Tensor& x);
 Tensor erf(const Tensor& x);
-Tensor clamp(const Tensor& x, double min, double max);
+Tensor clamp(const Tensor& x, Scalar min, Scalar max);
 Tensor sum(const Tensor& x);
 Tensor sum(const Tensor& x, std::vector<int64_t> dims, bool keepdim = false);
 Tensor mean(const Tensor& x);
@@ -325,14 +364,14 @@ inline Tensor operator+(const Tensor& a, const Tensor& b) { return add(a, b); }
 inline Tensor operator-(const Tensor& a, const Tensor& b) { return sub(a, b); }
 inline Tensor operator*(const Tensor& a, const Tensor& b) { return mul(a, b); }
 inline Tensor operator/(const Tensor& a, const Tensor& b) { return div(a, b); }
-inline Tensor operator+(const Tensor& a, double b) { return add(a, b); }
-inline Tensor operator+(double a, const Tensor& b) { return add(b, a); }
-inline Tensor operator-(const Tensor& a, double b) { return sub(a, b); }
-inline Tensor operator-(double a, const Tensor& b) { return rsub(b, a); }
-inline Tensor operator*(const Tensor& a, double b) { return mul(a, b); }
-inline Tensor operator*(double a, const Tensor& b) { return mul(b, a); }
-inline Tensor operator/(const Tensor& a, double b) { return div(a, b); }
-inline Tensor operator/(double a, const Tensor& b) { return rdiv(b, a); }
+inline Tensor operator+(const Tensor& a, Scalar b) { return add(a, b); }
+inline Tensor operator+(Scalar a, const Tensor& b) { return add(b, a); }
+inline Tensor operator-(const Tensor& a, Scalar b) { return sub(a, b); }
+inline Tensor operator-(Scalar a, const Tensor& b) { return rsub(b, a); }
+inline Tensor operator*(const Tensor& a, Scalar b) { return mul(a, b); }
+inline Tensor operator*(Scalar a, const Tensor& b) { return mul(b, a); }
+inline Tensor operator/(const Tensor& a, Scalar b) { return div(a, b); }
+inline Tensor operator/(Scalar a, const Tensor& b) { return rdiv(b, a); }
 
 // Grad mode is per thread, as in PyTorch.
 struct GradMode {
