@@ -92,6 +92,12 @@ void bump_version(const Tensor& x);
 void check_fill_value(const char* op, const Scalar& value, Dtype dtype);
 // Writes `values` (the target's shape) into the target's elements through its strides; no history.
 void write_into(TensorImpl& target, const Tensor& values);
+// An in-place op on `self` given as its out-of-place form: `compute(previous)` gives the new value. With
+// `record`, self (or, for a view, its base) takes the history; without, the value is written through
+// self's strides. Refuses writes through expanded views.
+Tensor& apply_inplace(const char* op, Tensor& self, bool record, const std::function<Tensor(const Tensor&)>& compute);
+// Throws for in-place ops PyTorch refuses under grad mode: on a leaf that requires grad, or a view of one.
+void check_inplace_allowed(const char* op, const Tensor& self);
 // A recorded in-place op on a view: `compute(previous)` gives the new value, which is written into the
 // view's elements; the view's base takes the history (PyTorch's CopySlices).
 Tensor& inplace_on_view(const char* op, Tensor& view, const std::function<Tensor(const Tensor&)>& compute);

@@ -591,7 +591,6 @@ void add_inplace_raw(Tensor& target, const Tensor& value_in) {
 // elements, and the target takes the result's history; for a view, its base takes a CopySlices history
 // instead (ops_view.cpp).
 
-namespace {
 void check_inplace_allowed(const char* op, const Tensor& self) {
   check_defined(op, self);
   if (!GradMode::is_enabled()) return;
@@ -607,6 +606,7 @@ void check_inplace_allowed(const char* op, const Tensor& self) {
                            "edit it under NoGradGuard");
 }
 
+namespace {
 // PyTorch refuses writes through an expanded view: several positions would name one element.
 void check_writable(const char* op, const TensorImpl& impl) {
   const Shape& strides = impl.explicit_strides();
@@ -629,9 +629,9 @@ void adopt_history(TensorImpl& target, const Tensor& result) {
   }
 }
 
-using Compute = std::function<Tensor(const Tensor& previous)>;
+}  // namespace
 
-Tensor& apply_inplace(const char* op, Tensor& self, bool record, const Compute& compute) {
+Tensor& apply_inplace(const char* op, Tensor& self, bool record, const std::function<Tensor(const Tensor&)>& compute) {
   TensorImpl& body = *self.impl();
   check_writable(op, body);
   if (!record) {
@@ -662,6 +662,7 @@ Tensor& apply_inplace(const char* op, Tensor& self, bool record, const Compute& 
   return self;
 }
 
+namespace {
 template <class OutOfPlace, class Op>
 Tensor& inplace_binary(const char* op, Tensor& self, const Tensor& other_in, OutOfPlace out_of_place, Op scalar_op) {
   check_inplace_allowed(op, self);

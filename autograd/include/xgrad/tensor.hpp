@@ -203,8 +203,8 @@ class Tensor {
   Tensor diagonal(int64_t offset = 0, int64_t dim1 = 0, int64_t dim2 = 1) const;
 
   // --- LibTorch's indexing (xg::indexing): x.index({Slice(0, 2), 1}), x.index({"...", None}),
-  // x.index({mask}), x.index_put_({Slice(), 0}, 1.0). Integers, slices, None and "..." give views; an
-  // int64/int32 or bool index tensor (one per call) copies, as in PyTorch.
+  // x.index({mask}), x.index_put_({Slice(), 0}, 1.0). Integers, slices, None and "..." give views;
+  // int64/int32 or bool index tensors (several broadcast together) copy, as in PyTorch.
   Tensor index(std::initializer_list<indexing::TensorIndex> indices) const;
   Tensor index(const std::vector<indexing::TensorIndex>& indices) const;
   Tensor& index_put_(std::initializer_list<indexing::TensorIndex> indices, const Tensor& value);
