@@ -21,6 +21,9 @@ Tensor mask_nan(const Tensor& x);                                // x is NaN
 Tensor sign(const Tensor& x);                                    // constant: no gradient
 // Batched product on 3-D tensors [B, n, k] x [B, k, m], reading either operand transposed in place (BLAS flags).
 Tensor bmm(const Tensor& a, const Tensor& b, bool transpose_a, bool transpose_b);
+// x broadcast to `shape` as a new contiguous tensor (differentiable): what kernels and gradients want, where
+// the public broadcast_to gives a view.
+Tensor expand_copy(const Tensor& x, Shape shape);
 // Backward of index_select: a zero tensor of `shape` with `grad` added into the rows `indices` name.
 Tensor index_add_zeros(const Tensor& grad, const Shape& shape, int64_t dim, const std::vector<int64_t>& indices);
 // Sum of value(i) for i < n in eight running sums (vectorizable, more accurate than one long chain),

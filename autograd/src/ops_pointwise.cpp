@@ -811,7 +811,8 @@ Tensor& Tensor::copy_(const Tensor& source) {
   }
   // Gradient flows to the source only (the old value is overwritten).
   return apply_inplace("copy_", *this, record, [&source](const Tensor& previous) {
-    return broadcast_to(source.to(previous.dtype()), previous.shape()).clone();
+    Tensor converted = source.to(previous.dtype());  // may be source itself: the result must be new
+    return converted.shape() == previous.shape() ? converted.clone() : expand_copy(converted, previous.shape());
   });
 }
 

@@ -346,7 +346,7 @@ Tensor reshape(const Tensor& x, Shape shape);
 Tensor unsqueeze(const Tensor& x, int64_t dim);
 Tensor squeeze(const Tensor& x);
 Tensor squeeze(const Tensor& x, int64_t dim);
-Tensor broadcast_to(const Tensor& x, Shape shape);
+Tensor broadcast_to(const Tensor& x, Shape shape);  // a view, as expand
 Tensor sum_to(const Tensor& x, const Shape& shape);  // undoes broadcasting
 Tensor slice(const Tensor& x, int64_t dim, int64_t start, int64_t end, int64_t step = 1);
 Tensor select(const Tensor& x, int64_t dim, int64_t index);
