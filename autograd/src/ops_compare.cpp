@@ -7,6 +7,7 @@
 #include <limits>
 #include <sstream>
 #include <string>
+#include <utility>
 
 #include "node.hpp"
 #include "ops_internal.hpp"
@@ -26,6 +27,22 @@ Shape broadcast_strides(const TensorImpl& impl, const Shape& shape) {
   return out;
 }
 
+// The flat loop with the pattern of single-element inputs known at compile time, so the loads are plain
+// (vectorizable) array reads.
+template <size_t N, unsigned Singles, class Body>
+void flat_loop(int64_t count, const Body& body_in) {
+  Body body = body_in;  // a local copy the compiler keeps in registers (no reloads of its pointers)
+  std::array<int64_t, N> offsets{};
+  for (int64_t i = 0; i < count; ++i) {
+    for (size_t k = 0; k < N; ++k) offsets[k] = (Singles >> k) & 1u ? 0 : i;
+    body(i, offsets);
+  }
+}
+template <size_t N, class Body, unsigned... Patterns>
+void flat_dispatch(unsigned singles, int64_t count, Body& body, std::integer_sequence<unsigned, Patterns...>) {
+  ((singles == Patterns ? flat_loop<N, Patterns>(count, body) : void()), ...);
+}
+
 // Calls body(k, offsets) for every element k (row-major) of `shape`, with the element's offset in each
 // input (relative to its data<T>()); inputs broadcast to `shape` and may be strided views. Inputs that are
 // dense in the output's layout, or single elements, take a flat loop.
@@ -41,14 +58,12 @@ void broadcast_loop(const Shape& shape, const std::array<const TensorImpl*, N>& 
     else if (inputs[k]->numel == count && inputs[k]->is_contiguous()) step[k] = 1;
     else flat = false;
   }
-  std::array<int64_t, N> offsets{};
   if (flat) {
-    for (int64_t i = 0; i < count; ++i) {
-      for (size_t k = 0; k < N; ++k) offsets[k] = i * step[k];
-      body(i, offsets);
-    }
-    return;
+    unsigned singles = 0;  // bit k: input k is one element
+    for (size_t k = 0; k < N; ++k) singles |= step[k] == 0 ? 1u << k : 0u;
+    return flat_dispatch<N>(singles, count, body, std::make_integer_sequence<unsigned, (1u << N)>{});
   }
+  std::array<int64_t, N> offsets{};
   const size_t rank = shape.size();  // >= 1: a 0-d output has one element, and took the flat loop
   std::array<Shape, N> strides;
   for (size_t k = 0; k < N; ++k) strides[k] = broadcast_strides(*inputs[k], shape);
@@ -72,6 +87,9 @@ void broadcast_loop(const Shape& shape, const std::array<const TensorImpl*, N>& 
     if (d == static_cast<size_t>(-1)) return;
   }
 }
+
+// A bool tensor's elements as bytes (0 or 1): GCC vectorizes loops over uint8_t loads, not over bool ones.
+const uint8_t* bytes_of(const Tensor& mask) { return reinterpret_cast<const uint8_t*>(mask.impl()->data<bool>()); }
 
 // ---------------------------------------------------------------- numbers and dtypes
 
@@ -142,7 +160,7 @@ Tensor compare(const char* op, const Tensor& a_in, const Tensor& b_in, Compare c
     const T* pa = a.impl()->data<T>();
     const T* pb = b.impl()->data<T>();
     broadcast_loop<2>(shape, {a.impl(), b.impl()},
-                      [&](int64_t k, const std::array<int64_t, 2>& at) { po[k] = compare_values(pa[at[0]], pb[at[1]]); });
+                      [=](int64_t k, const std::array<int64_t, 2>& at) { po[k] = compare_values(pa[at[0]], pb[at[1]]); });
   });
   return out;
 }
@@ -164,10 +182,10 @@ Tensor logical(const char* op, const Tensor& a_in, const Tensor& b_in, Op combin
   Shape shape = broadcast_shapes(op, a.shape(), b.shape());
   Tensor out = make_tensor(shape, kBool);
   bool* po = out.impl()->data<bool>();
-  const bool* pa = a.impl()->data<bool>();
-  const bool* pb = b.impl()->data<bool>();
+  const uint8_t* pa = bytes_of(a);
+  const uint8_t* pb = bytes_of(b);
   broadcast_loop<2>(shape, {a.impl(), b.impl()},
-                    [&](int64_t k, const std::array<int64_t, 2>& at) { po[k] = combine(pa[at[0]], pb[at[1]]); });
+                    [=](int64_t k, const std::array<int64_t, 2>& at) { po[k] = combine(pa[at[0]] != 0, pb[at[1]] != 0); });
   return out;
 }
 
@@ -179,7 +197,7 @@ Tensor test_each(const char* op, const Tensor& x, Predicate predicate) {
   bool* po = out.impl()->data<bool>();
   XG_DISPATCH_ALL(x.dtype(), {
     const T* px = x.impl()->data<T>();
-    broadcast_loop<1>(x.shape(), {x.impl()}, [&](int64_t k, const std::array<int64_t, 1>& at) { po[k] = predicate(px[at[0]]); });
+    broadcast_loop<1>(x.shape(), {x.impl()}, [=](int64_t k, const std::array<int64_t, 1>& at) { po[k] = predicate(px[at[0]]); });
   });
   return out;
 }
@@ -208,13 +226,14 @@ void check_condition(const char* op, const char* what, const Tensor& condition) 
 Tensor select_where(const char* op, const char* name, const Tensor& condition, const Tensor& a, const Tensor& b) {
   const Shape shape = broadcast_shapes(op, broadcast_shapes(op, condition.shape(), a.shape()), b.shape());
   Tensor out = make_tensor(shape, a.dtype());
-  const bool* pc = condition.impl()->data<bool>();
+  const uint8_t* pc = bytes_of(condition);
   XG_DISPATCH_ALL(a.dtype(), {
     const T* pa = a.impl()->data<T>();
     const T* pb = b.impl()->data<T>();
     T* po = out.impl()->data<T>();
-    broadcast_loop<3>(shape, {condition.impl(), a.impl(), b.impl()}, [&](int64_t k, const std::array<int64_t, 3>& at) {
-      po[k] = pc[at[0]] ? pa[at[1]] : pb[at[2]];
+    broadcast_loop<3>(shape, {condition.impl(), a.impl(), b.impl()}, [=](int64_t k, const std::array<int64_t, 3>& at) {
+      const T if_true = pa[at[1]], if_false = pb[at[2]];  // both read: a select, not a mispredicted branch
+      po[k] = pc[at[0]] ? if_true : if_false;
     });
   });
   if (any_requires_grad({&a, &b})) {
@@ -330,12 +349,12 @@ Tensor& masked_fill_inplace(Tensor& self, const Tensor& mask, const Tensor& valu
                                 " cannot be broadcast into the in-place target of shape " + shape_string(self.shape()));
   const bool record = GradMode::is_enabled() && (self.requires_grad() || value_requires_grad);
   if (!record && self.impl()->is_contiguous()) {
-    const bool* pm = mask.impl()->data<bool>();
+    const uint8_t* pm = bytes_of(mask);
     XG_DISPATCH_ALL(self.dtype(), {
       T* ps = self.impl()->data<T>();
       const Tensor converted = cast(value, self.dtype());
       const T fill = *converted.impl()->data<T>();
-      broadcast_loop<1>(self.shape(), {mask.impl()}, [&](int64_t k, const std::array<int64_t, 1>& at) {
+      broadcast_loop<1>(self.shape(), {mask.impl()}, [=](int64_t k, const std::array<int64_t, 1>& at) {
         if (pm[at[0]]) ps[k] = fill;
       });
     });
@@ -408,7 +427,7 @@ Tensor closeness(const char* op, const Tensor& a, const Tensor& b, double rtol, 
   XG_DISPATCH_ALL(a.dtype(), {
     const T* pa = a.impl()->data<T>();
     const T* pb = b.impl()->data<T>();
-    broadcast_loop<2>(shape, {a.impl(), b.impl()}, [&](int64_t k, const std::array<int64_t, 2>& at) {
+    broadcast_loop<2>(shape, {a.impl(), b.impl()}, [=](int64_t k, const std::array<int64_t, 2>& at) {
       const T x = pa[at[0]], y = pb[at[1]];
       bool close = x == y;
       if constexpr (std::is_floating_point<T>::value) {
@@ -467,7 +486,7 @@ Tensor nan_to_num(const Tensor& x, std::optional<double> nan, std::optional<doub
     const T replace_neginf = neginf ? static_cast<T>(*neginf) : std::numeric_limits<T>::lowest();
     const T* px = x.impl()->data<T>();
     T* po = out.impl()->data<T>();
-    broadcast_loop<1>(x.shape(), {x.impl()}, [&](int64_t k, const std::array<int64_t, 1>& at) {
+    broadcast_loop<1>(x.shape(), {x.impl()}, [=](int64_t k, const std::array<int64_t, 1>& at) {
       const T v = px[at[0]];
       po[k] = std::isnan(v) ? replace_nan : v == std::numeric_limits<T>::infinity() ? replace_posinf
                                           : v == -std::numeric_limits<T>::infinity() ? replace_neginf

@@ -6,6 +6,7 @@
 #include <limits>
 #include <string>
 
+#include "kernels.hpp"
 #include "node.hpp"
 #include "ops_internal.hpp"
 
@@ -53,13 +54,6 @@ void check_nonempty_dims(const char* op, const Tensor& x, const std::vector<int6
                                   " to have non-zero size (input shape " + shape_string(x.shape()) + ")");
 }
 
-void check_floating(const char* op, const Tensor& x) {
-  check_defined(op, x);
-  if (!is_floating_point(x.dtype()))
-    throw std::invalid_argument(std::string(op) + ": expected a floating point tensor, got " + dtype_name(x.dtype()) +
-                                " (convert it with .to(xg::kFloat32))");
-}
-
 // The input as [outer, n, inner] in dense memory: element (o, j, i) at (o n + j) inner + i, output (o, i) at
 // o inner + i (row-major over the kept dimensions). `dims` (sorted) are gathered into n: in place when they
 // are consecutive, else after moving them last.
@@ -105,6 +99,15 @@ template <class T, class Acc, class Init, class Step, class Finish>
 void reduce_lines(const Lines& lines, Init init, Step step, Finish finish) {
   const T* x = lines.data.impl()->data<T>();
   const int64_t inner = lines.inner, n = lines.n;
+  if (inner == 1) {  // contiguous lines: the accumulator stays in a register
+    for (int64_t o = 0; o < lines.outer; ++o) {
+      Acc acc = init();
+      const T* row = x + o * n;
+      for (int64_t j = 0; j < n; ++j) step(acc, row[j], j, o);
+      finish(o, acc);
+    }
+    return;
+  }
   std::vector<Acc> acc(static_cast<size_t>(inner));
   for (int64_t o = 0; o < lines.outer; ++o) {
     for (Acc& a : acc) a = init();
@@ -112,6 +115,31 @@ void reduce_lines(const Lines& lines, Init init, Step step, Finish finish) {
     for (int64_t j = 0; j < n; ++j) {
       const T* row = block + j * inner;
       for (int64_t i = 0; i < inner; ++i) step(acc[i], row[i], j, o * inner + i);
+    }
+    for (int64_t i = 0; i < inner; ++i) finish(o * inner + i, acc[i]);
+  }
+}
+
+// Sums of value(x, output) over each line, in double: contiguous lines in eight running sums (sum_lanes,
+// vectorizable), strided ones row by row with the inner index innermost.
+template <class T, class Value, class Finish>
+void sum_lines(const Lines& lines, Value value, Finish finish) {
+  const T* x = lines.data.impl()->data<T>();
+  const int64_t inner = lines.inner, n = lines.n;
+  if (inner == 1) {
+    for (int64_t o = 0; o < lines.outer; ++o) {
+      const T* row = x + o * n;
+      finish(o, sum_lanes<double>(n, [row, o, &value](int64_t j) { return value(row[j], o); }));
+    }
+    return;
+  }
+  std::vector<double> acc(static_cast<size_t>(inner));
+  for (int64_t o = 0; o < lines.outer; ++o) {
+    std::fill(acc.begin(), acc.end(), 0.0);
+    const T* block = x + o * n * inner;
+    for (int64_t j = 0; j < n; ++j) {
+      const T* row = block + j * inner;
+      for (int64_t i = 0; i < inner; ++i) acc[i] += value(row[i], o * inner + i);
     }
     for (int64_t i = 0; i < inner; ++i) finish(o * inner + i, acc[i]);
   }
@@ -357,18 +385,19 @@ Tensor variance(const char* op, const Tensor& x, std::vector<int64_t> dims_in, d
     // Two passes in double: the mean, then the squared deviations from it.
     std::vector<double> means(static_cast<size_t>(out.numel()));
     const double count = static_cast<double>(lines.n);
-    reduce_lines<T, double>(
-        lines, [] { return 0.0; }, [](double& acc, T v, int64_t, int64_t) { acc += v; },
-        [&means, count](int64_t k, double acc) { means[k] = acc / count; });
+    sum_lines<T>(
+        lines, [](T v, int64_t) { return static_cast<double>(v); },
+        [&means, count](int64_t k, double total) { means[k] = total / count; });
     T* po = out.impl()->data<T>();
-    reduce_lines<T, double>(
-        lines, [] { return 0.0; },
-        [&means](double& acc, T v, int64_t, int64_t k) {
-          const double d = v - means[k];
-          acc += d * d;
+    const double* mean_of = means.data();
+    sum_lines<T>(
+        lines,
+        [mean_of](T v, int64_t k) {
+          const double d = v - mean_of[k];
+          return d * d;
         },
-        [po, divisor, take_sqrt](int64_t k, double acc) {
-          const double v = acc / divisor;
+        [po, divisor, take_sqrt](int64_t k, double total) {
+          const double v = total / divisor;
           po[k] = static_cast<T>(take_sqrt ? std::sqrt(v) : v);
         });
   });
@@ -422,20 +451,13 @@ Tensor vector_norm(const Tensor& x, double p, std::vector<int64_t> dims_in, bool
           },
           finish);
     } else if (p == 0) {
-      reduce_lines<T, double>(
-          lines, [] { return 0.0; }, [](double& acc, T v, int64_t, int64_t) { acc += v != T(0) ? 1.0 : 0.0; }, finish);
+      sum_lines<T>(lines, [](T v, int64_t) { return v != T(0) ? 1.0 : 0.0; }, finish);
     } else if (p == 1) {
-      reduce_lines<T, double>(
-          lines, [] { return 0.0; }, [](double& acc, T v, int64_t, int64_t) { acc += std::abs(static_cast<double>(v)); },
-          finish);
+      sum_lines<T>(lines, [](T v, int64_t) { return std::abs(static_cast<double>(v)); }, finish);
     } else if (p == 2) {
-      reduce_lines<T, double>(
-          lines, [] { return 0.0; }, [](double& acc, T v, int64_t, int64_t) { acc += static_cast<double>(v) * v; },
-          finish);
+      sum_lines<T>(lines, [](T v, int64_t) { return static_cast<double>(v) * v; }, finish);
     } else {
-      reduce_lines<T, double>(
-          lines, [] { return 0.0; },
-          [p](double& acc, T v, int64_t, int64_t) { acc += std::pow(std::abs(static_cast<double>(v)), p); }, finish);
+      sum_lines<T>(lines, [p](T v, int64_t) { return std::pow(std::abs(static_cast<double>(v)), p); }, finish);
     }
   });
   if (any_requires_grad({&x})) {
@@ -486,9 +508,25 @@ Tensor log_sum_exp(const Tensor& x_in, std::vector<int64_t> dims_in, bool keepdi
         lines, [] { return -INFINITY; }, [](double& acc, T v, int64_t, int64_t) { acc = v > acc ? v : acc; },
         [&shifts](int64_t k, double acc) { shifts[k] = std::isinf(acc) ? 0.0 : acc; });
     T* po = out.impl()->data<T>();
-    reduce_lines<T, double>(
-        lines, [] { return 0.0; }, [&shifts](double& acc, T v, int64_t, int64_t k) { acc += std::exp(v - shifts[k]); },
-        [po, &shifts](int64_t k, double acc) { po[k] = static_cast<T>(std::log(acc) + shifts[k]); });
+    const double* shift_of = shifts.data();
+    // exp in T (float32 inputs: float32, as PyTorch), summed in double.
+    if (lines.inner == 1 && lines.n >= 32) {
+      // Contiguous lines: xtensor's SIMD exp over each shifted line.
+      std::vector<T> buffer(static_cast<size_t>(lines.n));
+      auto shifted = adapt_flat<T>(buffer.data(), lines.n);
+      const T* x = lines.data.impl()->data<T>();
+      for (int64_t o = 0; o < lines.outer; ++o) {
+        const T shift = static_cast<T>(shift_of[o]);
+        for (int64_t j = 0; j < lines.n; ++j) buffer[j] = x[o * lines.n + j] - shift;
+        xt::noalias(shifted) = xt::exp(shifted);
+        const T* e = buffer.data();
+        po[o] = static_cast<T>(std::log(sum_lanes<double>(lines.n, [e](int64_t j) { return e[j]; })) + shift_of[o]);
+      }
+    } else {
+      sum_lines<T>(
+          lines, [shift_of](T v, int64_t k) { return static_cast<double>(std::exp(v - static_cast<T>(shift_of[k]))); },
+          [po, shift_of](int64_t k, double total) { po[k] = static_cast<T>(std::log(total) + shift_of[k]); });
+    }
   });
   if (any_requires_grad({&x})) {
     const Shape kept_shape = reduced_shape(x.shape(), dims, true);
@@ -515,9 +553,10 @@ Tensor any_all(const Tensor& x, const std::vector<int64_t>& dims, bool keepdim, 
     lines = lines_of(truth, dims);
   }
   bool* po = out.impl()->data<bool>();
-  reduce_lines<bool, uint8_t>(
+  // Read as bytes (0 or 1), which GCC vectorizes.
+  reduce_lines<uint8_t, uint8_t>(
       lines, [any_of] { return uint8_t(any_of ? 0 : 1); },
-      [any_of](uint8_t& acc, bool v, int64_t, int64_t) { acc = any_of ? (acc | v) : (acc & v); },
+      [any_of](uint8_t& acc, uint8_t v, int64_t, int64_t) { acc = any_of ? (acc | v) : (acc & v); },
       [po](int64_t k, uint8_t acc) { po[k] = acc != 0; });
   return out;
 }
@@ -533,6 +572,17 @@ void scan_kernel(const TensorImpl& x, TensorImpl& out, int64_t dim, bool reverse
     (d < dim ? outer : d == dim ? n : inner) *= x.shape[d];
   const T* px = x.data<T>();
   T* po = out.data<T>();
+  if (inner == 1) {  // contiguous lines: the running value stays in a register
+    for (int64_t o = 0; o < outer; ++o) {
+      Wide<T> acc = start;
+      for (int64_t step = 0; step < n; ++step) {
+        const int64_t at = o * n + (reverse ? n - 1 - step : step);
+        acc = combine(acc, Wide<T>(px[at]));
+        po[at] = static_cast<T>(acc);
+      }
+    }
+    return;
+  }
   std::vector<Wide<T>> acc(static_cast<size_t>(inner));
   for (int64_t o = 0; o < outer; ++o) {
     std::fill(acc.begin(), acc.end(), start);
