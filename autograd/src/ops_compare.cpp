@@ -106,19 +106,23 @@ bool fits_integer(double value, Dtype dtype) {
   return value >= -limit && value < limit;
 }
 
-// A 0-d tensor holding `value` in `dtype` (integers truncate toward zero; float32 overflows to infinity).
+// A double as T: float32 saturates to infinity beyond its range (a plain cast would be undefined there);
+// integers truncate toward zero (callers check the range).
+template <class T>
+T narrowed(double value) {
+  if constexpr (std::is_same<T, float>::value) {
+    const double top = std::numeric_limits<float>::max();
+    return value > top ? std::numeric_limits<float>::infinity()
+                       : value < -top ? -std::numeric_limits<float>::infinity() : static_cast<float>(value);
+  } else {
+    return static_cast<T>(value);
+  }
+}
+
+// A 0-d tensor holding `value` in `dtype`.
 Tensor number_tensor(double value, Dtype dtype) {
   Tensor out = make_tensor({}, dtype);
-  XG_DISPATCH_ALL(dtype, {
-    T converted;
-    if constexpr (std::is_same<T, float>::value) {
-      const double top = std::numeric_limits<float>::max();
-      converted = value > top ? INFINITY : value < -top ? -INFINITY : static_cast<float>(value);
-    } else {
-      converted = static_cast<T>(value);
-    }
-    *out.impl()->data<T>() = converted;
-  });
+  XG_DISPATCH_ALL(dtype, *out.impl()->data<T>() = narrowed<T>(value));
   return out;
 }
 
@@ -433,13 +437,13 @@ Tensor closeness(const char* op, const Tensor& a, const Tensor& b, double rtol, 
       if constexpr (std::is_floating_point<T>::value) {
         if (equal_nan && std::isnan(x) && std::isnan(y)) close = true;
         if (!close && tolerant) {
-          const T allowed = static_cast<T>(atol) + std::abs(static_cast<T>(rtol) * y);
+          const T allowed = narrowed<T>(atol) + std::abs(narrowed<T>(rtol) * y);
           const T actual = std::abs(x - y);
           close = std::isfinite(actual) && actual <= allowed;
         }
       } else {
         if (!close && tolerant) {
-          const float allowed = static_cast<float>(atol) + std::abs(static_cast<float>(rtol) * static_cast<float>(y));
+          const float allowed = narrowed<float>(atol) + std::abs(narrowed<float>(rtol) * static_cast<float>(y));
           const int64_t difference = static_cast<int64_t>(x) - static_cast<int64_t>(y);
           close = static_cast<float>(difference < 0 ? -difference : difference) <= allowed;
         }
@@ -481,9 +485,9 @@ Tensor nan_to_num(const Tensor& x, std::optional<double> nan, std::optional<doub
   if (!is_floating_point(x.dtype())) return x.clone();  // nothing to replace in integers, as in PyTorch
   Tensor out = make_tensor(x.shape(), x.dtype());
   XG_DISPATCH(x.dtype(), {
-    const T replace_nan = static_cast<T>(nan.value_or(0.0));
-    const T replace_posinf = posinf ? static_cast<T>(*posinf) : std::numeric_limits<T>::max();
-    const T replace_neginf = neginf ? static_cast<T>(*neginf) : std::numeric_limits<T>::lowest();
+    const T replace_nan = narrowed<T>(nan.value_or(0.0));
+    const T replace_posinf = posinf ? narrowed<T>(*posinf) : std::numeric_limits<T>::max();
+    const T replace_neginf = neginf ? narrowed<T>(*neginf) : std::numeric_limits<T>::lowest();
     const T* px = x.impl()->data<T>();
     T* po = out.impl()->data<T>();
     broadcast_loop<1>(x.shape(), {x.impl()}, [=](int64_t k, const std::array<int64_t, 1>& at) {

@@ -168,6 +168,19 @@ A plus(A a, A b) {
   else return a + b;
 }
 
+// An accumulator's value as the output type T: float32 saturates to infinity beyond its range (a plain
+// cast from double would be undefined there); integer types wrap.
+template <class T, class A>
+T to_output(A value) {
+  if constexpr (std::is_same<T, float>::value && std::is_floating_point<A>::value) {
+    const A top = std::numeric_limits<float>::max();
+    return value > top ? std::numeric_limits<float>::infinity()
+                       : value < -top ? -std::numeric_limits<float>::infinity() : static_cast<float>(value);
+  } else {
+    return static_cast<T>(value);
+  }
+}
+
 // A conversion that records no history (masks and indices are constants).
 Tensor cast(const Tensor& x, Dtype dtype) {
   if (x.dtype() == dtype) return x;
@@ -348,7 +361,7 @@ Tensor prod_over(const Tensor& x, const std::vector<int64_t>& dims, bool keepdim
     T* po = out.impl()->data<T>();
     reduce_lines<T, Wide<T>>(
         lines, [] { return Wide<T>(1); }, [](Wide<T>& acc, T v, int64_t, int64_t) { acc = multiply(acc, Wide<T>(v)); },
-        [po](int64_t k, Wide<T> acc) { po[k] = static_cast<T>(acc); });
+        [po](int64_t k, Wide<T> acc) { po[k] = to_output<T>(acc); });
   });
   if (any_requires_grad({&x})) {
     const Shape input_shape = x.shape(), kept_shape = reduced_shape(x.shape(), dims, true);
@@ -398,7 +411,7 @@ Tensor variance(const char* op, const Tensor& x, std::vector<int64_t> dims_in, d
         },
         [po, divisor, take_sqrt](int64_t k, double total) {
           const double v = total / divisor;
-          po[k] = static_cast<T>(take_sqrt ? std::sqrt(v) : v);
+          po[k] = to_output<T>(take_sqrt ? std::sqrt(v) : v);
         });
   });
   if (any_requires_grad({&x})) {
@@ -436,7 +449,7 @@ Tensor vector_norm(const Tensor& x, double p, std::vector<int64_t> dims_in, bool
   XG_DISPATCH(x.dtype(), {
     T* po = out.impl()->data<T>();
     auto finish = [po, p, infinite](int64_t k, double acc) {
-      po[k] = static_cast<T>(infinite || p == 0 || p == 1 ? acc : p == 2 ? std::sqrt(acc) : std::pow(acc, 1.0 / p));
+      po[k] = to_output<T>(infinite || p == 0 || p == 1 ? acc : p == 2 ? std::sqrt(acc) : std::pow(acc, 1.0 / p));
     };
     if (lines.n == 0) {  // the norm of nothing is 0 for every p, as in PyTorch
       std::fill(po, po + out.numel(), T(0));
@@ -520,12 +533,12 @@ Tensor log_sum_exp(const Tensor& x_in, std::vector<int64_t> dims_in, bool keepdi
         for (int64_t j = 0; j < lines.n; ++j) buffer[j] = x[o * lines.n + j] - shift;
         xt::noalias(shifted) = xt::exp(shifted);
         const T* e = buffer.data();
-        po[o] = static_cast<T>(std::log(sum_lanes<double>(lines.n, [e](int64_t j) { return e[j]; })) + shift_of[o]);
+        po[o] = to_output<T>(std::log(sum_lanes<double>(lines.n, [e](int64_t j) { return e[j]; })) + shift_of[o]);
       }
     } else {
       sum_lines<T>(
           lines, [shift_of](T v, int64_t k) { return static_cast<double>(std::exp(v - static_cast<T>(shift_of[k]))); },
-          [po, shift_of](int64_t k, double total) { po[k] = static_cast<T>(std::log(total) + shift_of[k]); });
+          [po, shift_of](int64_t k, double total) { po[k] = to_output<T>(std::log(total) + shift_of[k]); });
     }
   });
   if (any_requires_grad({&x})) {
@@ -578,7 +591,7 @@ void scan_kernel(const TensorImpl& x, TensorImpl& out, int64_t dim, bool reverse
       for (int64_t step = 0; step < n; ++step) {
         const int64_t at = o * n + (reverse ? n - 1 - step : step);
         acc = combine(acc, Wide<T>(px[at]));
-        po[at] = static_cast<T>(acc);
+        po[at] = to_output<T>(acc);
       }
     }
     return;
@@ -591,7 +604,7 @@ void scan_kernel(const TensorImpl& x, TensorImpl& out, int64_t dim, bool reverse
       const int64_t row = (o * n + j) * inner;
       for (int64_t i = 0; i < inner; ++i) {
         acc[i] = combine(acc[i], Wide<T>(px[row + i]));
-        po[row + i] = static_cast<T>(acc[i]);
+        po[row + i] = to_output<T>(acc[i]);
       }
     }
   }
@@ -632,7 +645,7 @@ Tensor cumprod_gradient(const Tensor& x_in, const Tensor& g_in, int64_t dim) {
         for (int64_t j = n - 2; j >= 0; --j) s[j] = pg[at(j)] + static_cast<double>(px[at(j + 1)]) * s[j + 1];
         double prefix = 1;
         for (int64_t j = 0; j < n; ++j) {
-          po[at(j)] = static_cast<T>(prefix * s[j]);
+          po[at(j)] = to_output<T>(prefix * s[j]);
           prefix *= px[at(j)];
         }
       }

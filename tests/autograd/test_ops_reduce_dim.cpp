@@ -213,6 +213,9 @@ TEST_CASE("prod: whole tensor or one dim; integers in int64; empty gives 1") {
   EXPECT(xg::tensor({1.5, 2}).prod(xg::kFloat64), {}, xg::kFloat64, {3});
   EXPECT(xg::tensor({3, 7}, xg::dtype(xg::kInt32)).prod(0, false, xg::kInt32), {}, xg::kInt32, {21});
   EXPECT(xg::zeros({3, 0}).prod(), {}, xg::kFloat32, {1});
+  EXPECT(xg::zeros({3, 0}).sum(), {}, xg::kFloat32, {0});  // the existing sum, for comparison
+  EXPECT(xg::zeros({0}, xg::dtype(xg::kInt64)).prod(), {}, xg::kInt64, {1});
+  EXPECT(longs({4, 5}, {2}).sum(), {}, xg::kInt64, {9});
   EXPECT(xg::zeros({3, 0}).prod(1), {3}, xg::kFloat32, {1, 1, 1});
   EXPECT(xg::scalar_tensor(5).prod(0), {}, xg::kFloat32, {5});
   CHECK_THROWS_AS(CUBE().prod(3), std::invalid_argument);
