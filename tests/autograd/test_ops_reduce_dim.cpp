@@ -385,6 +385,13 @@ TEST_CASE("logsumexp: stable, infinities, empty lines, integers") {
           2.497588649066075, 1.1387049386875883, 0.4198445672057999, 3.99614183850572});
   EXPECT(grad_of([](const xg::Tensor& x) { return x.logsumexp({0}); }, f64t({1000, 1000, 999}, {3})), {3}, xg::kFloat64,
          {0.42231879825153423, 0.42231879825153423, 0.15536240349696953});
+  // Lines of 32 or more take xtensor's SIMD exp: the same as the plain formula (float64 and float32).
+  xg::Tensor wide = random_input({3, 40}, -3, 3);
+  EXPECT(wide.logsumexp({1}), {3}, xg::kFloat64, wide.exp().sum({1}).log().to_vector<double>());
+  xg::Tensor wide32 = wide.detach().to(xg::kFloat32);
+  EXPECT(wide32.logsumexp({-1}, true), {3, 1}, xg::kFloat32, wide32.exp().sum({1}).log().to_vector<double>(), 1e-6);
+  EXPECT((wide32 + 1000.0f).logsumexp({1}), {3}, xg::kFloat32, (wide32.exp().sum({1}).log() + 1000.0).to_vector<double>(), 1e-6);
+  CHECK(gradcheck([](const Inputs& in) { return in[0].logsumexp({1}); }, {wide}));
   CHECK(gradcheck([](const Inputs& in) { return in[0].logsumexp({1}); }, {random_input({3, 4}, -3, 3)}));
   CHECK(gradcheck([](const Inputs& in) { return in[0].permute({2, 0, 1}).logsumexp({0, 2}, true); }, {random_input({2, 3, 4})}));
   CHECK(gradgradcheck([](const Inputs& in) { return in[0].logsumexp({-1}); }, {random_input({3, 4})}));
