@@ -8,6 +8,7 @@
 #include <optional>
 #include <type_traits>
 #include <string>
+#include <tuple>
 #include <vector>
 
 namespace xgrad {
@@ -173,6 +174,66 @@ class Tensor {
   Tensor min() const;
   Tensor matmul(const Tensor& other) const;
   Tensor index_select(int64_t dim, std::vector<int64_t> indices) const;
+  // --- comparison, logical, reductions over dims (ops_compare.cpp, ops_reduce_dim.cpp)
+  // Comparisons give kBool tensors, computed in the operands' promoted dtype (torch.result_type).
+  Tensor eq(const Tensor& other) const;
+  Tensor eq(double other) const;
+  Tensor ne(const Tensor& other) const;
+  Tensor ne(double other) const;
+  Tensor lt(const Tensor& other) const;
+  Tensor lt(double other) const;
+  Tensor le(const Tensor& other) const;
+  Tensor le(double other) const;
+  Tensor gt(const Tensor& other) const;
+  Tensor gt(double other) const;
+  Tensor ge(const Tensor& other) const;
+  Tensor ge(double other) const;
+  Tensor where(const Tensor& condition, const Tensor& other) const;  // xg::where(condition, *this, other)
+  Tensor where(const Tensor& condition, double other) const;
+  Tensor masked_fill(const Tensor& mask, double value) const;  // mask: kBool, broadcast with this tensor
+  Tensor masked_fill(const Tensor& mask, const Tensor& value) const;  // value: a 0-d tensor (differentiable)
+  Tensor& masked_fill_(const Tensor& mask, double value);
+  Tensor& masked_fill_(const Tensor& mask, const Tensor& value);
+  Tensor logical_and(const Tensor& other) const;
+  Tensor logical_or(const Tensor& other) const;
+  Tensor logical_xor(const Tensor& other) const;
+  Tensor logical_not() const;
+  Tensor isnan() const;
+  Tensor isinf() const;
+  Tensor isfinite() const;
+  Tensor any() const;
+  Tensor any(int64_t dim, bool keepdim = false) const;
+  Tensor all() const;
+  Tensor all(int64_t dim, bool keepdim = false) const;
+  bool allclose(const Tensor& other, double rtol = 1e-05, double atol = 1e-08, bool equal_nan = false) const;
+  bool equal(const Tensor& other) const;  // same shape and values (dtypes may differ)
+  Tensor isclose(const Tensor& other, double rtol = 1e-05, double atol = 1e-08, bool equal_nan = false) const;
+  Tensor nan_to_num(std::optional<double> nan = std::nullopt, std::optional<double> posinf = std::nullopt,
+                    std::optional<double> neginf = std::nullopt) const;
+  Tensor& nan_to_num_(std::optional<double> nan = std::nullopt, std::optional<double> posinf = std::nullopt,
+                      std::optional<double> neginf = std::nullopt);
+  // (values, int64 indices); ties and NaNs give the first position, as in PyTorch.
+  std::tuple<Tensor, Tensor> max(int64_t dim, bool keepdim = false) const;
+  std::tuple<Tensor, Tensor> min(int64_t dim, bool keepdim = false) const;
+  Tensor argmax(std::optional<int64_t> dim = std::nullopt, bool keepdim = false) const;
+  Tensor argmin(std::optional<int64_t> dim = std::nullopt, bool keepdim = false) const;
+  Tensor amax(std::vector<int64_t> dims = {}, bool keepdim = false) const;  // {}: every dimension
+  Tensor amin(std::vector<int64_t> dims = {}, bool keepdim = false) const;
+  Tensor prod(std::optional<Dtype> dtype = std::nullopt) const;  // integer and bool inputs give int64
+  Tensor prod(int64_t dim, bool keepdim = false, std::optional<Dtype> dtype = std::nullopt) const;
+  Tensor var(bool unbiased = true) const;
+  Tensor var(std::vector<int64_t> dims, bool unbiased = true, bool keepdim = false) const;
+  Tensor var(std::vector<int64_t> dims, std::optional<int64_t> correction, bool keepdim = false) const;
+  Tensor var(int dim) const;  // var({dim}), as LibTorch's: var(0) is not var(unbiased = false)
+  Tensor std(bool unbiased = true) const;
+  Tensor std(std::vector<int64_t> dims, bool unbiased = true, bool keepdim = false) const;
+  Tensor std(std::vector<int64_t> dims, std::optional<int64_t> correction, bool keepdim = false) const;
+  Tensor std(int dim) const;
+  Tensor norm(double p = 2) const;
+  Tensor norm(std::optional<double> p, std::vector<int64_t> dims, bool keepdim = false) const;
+  Tensor logsumexp(std::vector<int64_t> dims, bool keepdim = false) const;
+  Tensor cumsum(int64_t dim, std::optional<Dtype> dtype = std::nullopt) const;
+  Tensor cumprod(int64_t dim, std::optional<Dtype> dtype = std::nullopt) const;
 
   // --- layout: strides and offset count elements; see the README's Memory section
   int64_t stride(int64_t dim) const;
@@ -355,6 +416,82 @@ Tensor permute(const Tensor& x, std::vector<int64_t> dims);
 Tensor diagonal(const Tensor& x, int64_t offset = 0, int64_t dim1 = 0, int64_t dim2 = 1);
 Tensor flatten(const Tensor& x, int64_t start_dim = 0, int64_t end_dim = -1);
 Tensor index_select(const Tensor& x, int64_t dim, std::vector<int64_t> indices);
+// --- comparison, logical, reductions over dims (ops_compare.cpp, ops_reduce_dim.cpp)
+Tensor eq(const Tensor& a, const Tensor& b);
+Tensor eq(const Tensor& a, double b);
+Tensor ne(const Tensor& a, const Tensor& b);
+Tensor ne(const Tensor& a, double b);
+Tensor lt(const Tensor& a, const Tensor& b);
+Tensor lt(const Tensor& a, double b);
+Tensor le(const Tensor& a, const Tensor& b);
+Tensor le(const Tensor& a, double b);
+Tensor gt(const Tensor& a, const Tensor& b);
+Tensor gt(const Tensor& a, double b);
+Tensor ge(const Tensor& a, const Tensor& b);
+Tensor ge(const Tensor& a, double b);
+// condition ? a : b element-wise; the three broadcast, a and b promote; differentiable in a and b.
+Tensor where(const Tensor& condition, const Tensor& a, const Tensor& b);
+Tensor where(const Tensor& condition, const Tensor& a, double b);
+Tensor where(const Tensor& condition, double a, const Tensor& b);
+Tensor where(const Tensor& condition, double a, double b);  // float32, as LibTorch's with two doubles
+Tensor masked_fill(const Tensor& x, const Tensor& mask, double value);
+Tensor masked_fill(const Tensor& x, const Tensor& mask, const Tensor& value);
+Tensor logical_and(const Tensor& a, const Tensor& b);
+Tensor logical_or(const Tensor& a, const Tensor& b);
+Tensor logical_xor(const Tensor& a, const Tensor& b);
+Tensor logical_not(const Tensor& x);
+Tensor isnan(const Tensor& x);
+Tensor isinf(const Tensor& x);
+Tensor isfinite(const Tensor& x);
+Tensor any(const Tensor& x);
+Tensor any(const Tensor& x, int64_t dim, bool keepdim = false);
+Tensor all(const Tensor& x);
+Tensor all(const Tensor& x, int64_t dim, bool keepdim = false);
+bool allclose(const Tensor& a, const Tensor& b, double rtol = 1e-05, double atol = 1e-08, bool equal_nan = false);
+bool equal(const Tensor& a, const Tensor& b);
+Tensor isclose(const Tensor& a, const Tensor& b, double rtol = 1e-05, double atol = 1e-08, bool equal_nan = false);
+Tensor nan_to_num(const Tensor& x, std::optional<double> nan = std::nullopt, std::optional<double> posinf = std::nullopt,
+                  std::optional<double> neginf = std::nullopt);
+std::tuple<Tensor, Tensor> max(const Tensor& x, int64_t dim, bool keepdim = false);
+std::tuple<Tensor, Tensor> min(const Tensor& x, int64_t dim, bool keepdim = false);
+Tensor argmax(const Tensor& x, std::optional<int64_t> dim = std::nullopt, bool keepdim = false);
+Tensor argmin(const Tensor& x, std::optional<int64_t> dim = std::nullopt, bool keepdim = false);
+Tensor amax(const Tensor& x, std::vector<int64_t> dims = {}, bool keepdim = false);
+Tensor amin(const Tensor& x, std::vector<int64_t> dims = {}, bool keepdim = false);
+Tensor prod(const Tensor& x, std::optional<Dtype> dtype = std::nullopt);
+Tensor prod(const Tensor& x, int64_t dim, bool keepdim = false, std::optional<Dtype> dtype = std::nullopt);
+Tensor var(const Tensor& x, bool unbiased = true);
+Tensor var(const Tensor& x, std::vector<int64_t> dims, bool unbiased = true, bool keepdim = false);
+Tensor var(const Tensor& x, std::vector<int64_t> dims, std::optional<int64_t> correction, bool keepdim = false);
+Tensor var(const Tensor& x, int dim);
+Tensor std(const Tensor& x, bool unbiased = true);
+Tensor std(const Tensor& x, std::vector<int64_t> dims, bool unbiased = true, bool keepdim = false);
+Tensor std(const Tensor& x, std::vector<int64_t> dims, std::optional<int64_t> correction, bool keepdim = false);
+Tensor std(const Tensor& x, int dim);
+Tensor norm(const Tensor& x, double p = 2);
+Tensor norm(const Tensor& x, std::optional<double> p, std::vector<int64_t> dims, bool keepdim = false);
+Tensor logsumexp(const Tensor& x, std::vector<int64_t> dims, bool keepdim = false);
+Tensor cumsum(const Tensor& x, int64_t dim, std::optional<Dtype> dtype = std::nullopt);
+Tensor cumprod(const Tensor& x, int64_t dim, std::optional<Dtype> dtype = std::nullopt);
+// Comparison operators return kBool tensors, as LibTorch's (compare handles with a.impl() == b.impl()).
+inline Tensor operator==(const Tensor& a, const Tensor& b) { return eq(a, b); }
+inline Tensor operator!=(const Tensor& a, const Tensor& b) { return ne(a, b); }
+inline Tensor operator<(const Tensor& a, const Tensor& b) { return lt(a, b); }
+inline Tensor operator<=(const Tensor& a, const Tensor& b) { return le(a, b); }
+inline Tensor operator>(const Tensor& a, const Tensor& b) { return gt(a, b); }
+inline Tensor operator>=(const Tensor& a, const Tensor& b) { return ge(a, b); }
+inline Tensor operator==(const Tensor& a, double b) { return eq(a, b); }
+inline Tensor operator!=(const Tensor& a, double b) { return ne(a, b); }
+inline Tensor operator<(const Tensor& a, double b) { return lt(a, b); }
+inline Tensor operator<=(const Tensor& a, double b) { return le(a, b); }
+inline Tensor operator>(const Tensor& a, double b) { return gt(a, b); }
+inline Tensor operator>=(const Tensor& a, double b) { return ge(a, b); }
+inline Tensor operator==(double a, const Tensor& b) { return eq(b, a); }
+inline Tensor operator!=(double a, const Tensor& b) { return ne(b, a); }
+inline Tensor operator<(double a, const Tensor& b) { return gt(b, a); }
+inline Tensor operator<=(double a, const Tensor& b) { return ge(b, a); }
+inline Tensor operator>(double a, const Tensor& b) { return lt(b, a); }
+inline Tensor operator>=(double a, const Tensor& b) { return le(b, a); }
 Tensor cat(const std::vector<Tensor>& tensors, int64_t dim = 0);
 Tensor stack(const std::vector<Tensor>& tensors, int64_t dim = 0);
 Tensor softmax(const Tensor& x, int64_t dim);
