@@ -119,34 +119,31 @@ T narrowed(double value) {
   }
 }
 
-// A 0-d tensor holding `value` in `dtype`.
-Tensor number_tensor(double value, Dtype dtype) {
+// A 0-d tensor holding `value` in `dtype` (integers exactly, from an integer Scalar).
+Tensor number_tensor(const Scalar& value, Dtype dtype) {
   Tensor out = make_tensor({}, dtype);
-  XG_DISPATCH_ALL(dtype, *out.impl()->data<T>() = narrowed<T>(value));
+  XG_DISPATCH_ALL(dtype, {
+    if constexpr (std::is_floating_point<T>::value) *out.impl()->data<T>() = narrowed<T>(value.toDouble());
+    else *out.impl()->data<T>() = value.to<T>();
+  });
   return out;
 }
 
 // The number as a value of `dtype` for where/masked_fill, refusing what the dtype cannot hold (as PyTorch).
-Tensor value_tensor(const char* op, double value, Dtype dtype) {
-  if (dtype == kInt32 || dtype == kInt64) {
-    if (!std::isfinite(value) || !fits_integer(value, dtype)) {
-      std::ostringstream message;
-      message << op << ": value " << value << " cannot be converted to type " << dtype_name(dtype) << " without overflow";
-      throw std::invalid_argument(message.str());
-    }
-  }
+Tensor value_tensor(const char* op, const Scalar& value, Dtype dtype) {
   check_fill_value(op, value, dtype);
   return number_tensor(value, dtype);
 }
 
-// The dtype a tensor compares with a number in: its own when floating; with an integral number, its integer
-// dtype (bool becomes int64), or float64 when the number is beyond that dtype's range (exact comparison);
-// with any other number, float32 (torch.result_type with a Python float).
-Dtype compare_dtype(Dtype own, double value) {
+// The dtype a tensor compares with a number in: its own when floating; with an integer number, its integer
+// dtype (bool becomes int64), or float64 when the number is beyond an int32's range (exact comparison);
+// with a floating number, float32 (torch.result_type with a Python float).
+Dtype compare_dtype(Dtype own, const Scalar& value) {
   if (is_floating_point(own)) return own;
-  if (!integral(value)) return kFloat32;
-  const Dtype dtype = own == kBool ? kInt64 : own;
-  return fits_integer(value, dtype) ? dtype : kFloat64;
+  if (value.isFloatingPoint()) return kFloat32;
+  const Dtype dtype = own == kBool && !value.isBoolean() ? kInt64 : own;
+  const int64_t v = value.toLong();
+  return dtype != kInt32 || (v >= INT32_MIN && v <= INT32_MAX) ? dtype : kInt64;
 }
 
 // ---------------------------------------------------------------- comparisons
@@ -170,7 +167,7 @@ Tensor compare(const char* op, const Tensor& a_in, const Tensor& b_in, Compare c
 }
 
 template <class Compare>
-Tensor compare_number(const char* op, const Tensor& x, double value, Compare compare_values) {
+Tensor compare_number(const char* op, const Tensor& x, const Scalar& value, Compare compare_values) {
   check_defined(op, x);
   const Dtype dtype = compare_dtype(x.dtype(), value);
   return compare(op, cast(x, dtype), number_tensor(value, dtype), compare_values);
@@ -284,11 +281,11 @@ Tensor& assign(Tensor& self, const Tensor& result) {
   Tensor NAME(const Tensor& a, const Tensor& b) {                                                          \
     return compare(#NAME, a, b, [](auto x, auto y) { return EXPR; });                                      \
   }                                                                                                        \
-  Tensor NAME(const Tensor& a, double b) {                                                                 \
+  Tensor NAME(const Tensor& a, Scalar b) {                                                                 \
     return compare_number(#NAME, a, b, [](auto x, auto y) { return EXPR; });                               \
   }                                                                                                        \
   Tensor Tensor::NAME(const Tensor& other) const { return xgrad::NAME(*this, other); }                     \
-  Tensor Tensor::NAME(double other) const { return xgrad::NAME(*this, other); }
+  Tensor Tensor::NAME(Scalar other) const { return xgrad::NAME(*this, other); }
 XG_COMPARISON(eq, x == y)
 XG_COMPARISON(ne, x != y)
 XG_COMPARISON(lt, x < y)
@@ -305,27 +302,30 @@ Tensor where(const Tensor& condition, const Tensor& a_in, const Tensor& b_in) {
   return select_where("where", "WhereBackward", condition, promoted.a(), promoted.b());
 }
 
-Tensor where(const Tensor& condition, const Tensor& a_in, double b) {
+Tensor where(const Tensor& condition, const Tensor& a_in, Scalar b) {
   check_condition("where", "condition", condition);
   Tensor hold;
   const Tensor& a = scalar_operand("where", a_in, b, false, hold);
   return select_where("where", "WhereBackward", condition, a, value_tensor("where", b, a.dtype()));
 }
 
-Tensor where(const Tensor& condition, double a, const Tensor& b_in) {
+Tensor where(const Tensor& condition, Scalar a, const Tensor& b_in) {
   check_condition("where", "condition", condition);
   Tensor hold;
   const Tensor& b = scalar_operand("where", b_in, a, false, hold);
   return select_where("where", "WhereBackward", condition, value_tensor("where", a, b.dtype()), b);
 }
 
-Tensor where(const Tensor& condition, double a, double b) {
+Tensor where(const Tensor& condition, Scalar a, Scalar b) {
   check_condition("where", "condition", condition);
-  return select_where("where", "WhereBackward", condition, value_tensor("where", a, kFloat32),
-                      value_tensor("where", b, kFloat32));
+  // Two numbers promote as numbers do: two bools give bool, integers int64, anything floating float32.
+  const Dtype dtype = a.isFloatingPoint() || b.isFloatingPoint() ? kFloat32
+                      : a.isBoolean() && b.isBoolean()           ? kBool
+                                                                 : kInt64;
+  return select_where("where", "WhereBackward", condition, value_tensor("where", a, dtype), value_tensor("where", b, dtype));
 }
 
-Tensor masked_fill(const Tensor& x, const Tensor& mask, double value) {
+Tensor masked_fill(const Tensor& x, const Tensor& mask, Scalar value) {
   check_defined("masked_fill", x);
   check_condition("masked_fill", "the mask", mask);
   // The value takes x's dtype (2.5 fills an int64 tensor with 2), as in PyTorch.
@@ -369,7 +369,7 @@ Tensor& masked_fill_inplace(Tensor& self, const Tensor& mask, const Tensor& valu
 }
 }  // namespace
 
-Tensor& Tensor::masked_fill_(const Tensor& mask, double value) {
+Tensor& Tensor::masked_fill_(const Tensor& mask, Scalar value) {
   check_defined("masked_fill_", *this);
   return masked_fill_inplace(*this, mask, value_tensor("masked_fill_", value, dtype()), false);
 }
@@ -382,8 +382,8 @@ Tensor& Tensor::masked_fill_(const Tensor& mask, const Tensor& value) {
 }
 
 Tensor Tensor::where(const Tensor& condition, const Tensor& other) const { return xgrad::where(condition, *this, other); }
-Tensor Tensor::where(const Tensor& condition, double other) const { return xgrad::where(condition, *this, other); }
-Tensor Tensor::masked_fill(const Tensor& mask, double value) const { return xgrad::masked_fill(*this, mask, value); }
+Tensor Tensor::where(const Tensor& condition, Scalar other) const { return xgrad::where(condition, *this, other); }
+Tensor Tensor::masked_fill(const Tensor& mask, Scalar value) const { return xgrad::masked_fill(*this, mask, value); }
 Tensor Tensor::masked_fill(const Tensor& mask, const Tensor& value) const {
   return xgrad::masked_fill(*this, mask, value);
 }

@@ -304,3 +304,10 @@ grad_of("cumprod grad zeros 1", lambda x: x.cumprod(0), torch.tensor([2.0, 0.0, 
 grad_of("cumprod grad zeros 2", lambda x: x.cumprod(0), torch.tensor([2.0, 3.0, 0.0, 4.0], dtype=D))
 grad_of("ZEROS.cumprod(1) grad", lambda x: x.cumprod(1), ZEROS)
 grad_of("ZEROS.cumprod(0) grad", lambda x: x.cumprod(0), ZEROS)
+
+# Python ints and floats differ (the C++ tests pass 16777216 and 16777216.0, 7 and 7.0 as xg::Scalar kinds).
+i = torch.tensor([16777217, 3, -4])
+show("i == 16777216.0", i == 16777216.0)
+show("i == 16777216", i == 16777216)
+show("where(c, 7.0, ints)", torch.where(torch.tensor([True, False]), 7.0, torch.tensor([1, 2])))
+raises("where int32, 2**40", lambda: torch.where(torch.tensor([True, False]), torch.tensor([1, 2], dtype=torch.int32), 2**40))

@@ -102,7 +102,8 @@ TEST_CASE("comparisons broadcast, promote and return bool tensors, as PyTorch") 
 
 TEST_CASE("comparisons with numbers use PyTorch's promotion") {
   xg::Tensor i = xg::tensor({16777217, 3, -4}, xg::dtype(xg::kInt64));
-  EXPECT_BOOL(i == 16777216.5 - 0.5, {3}, {0, 0, 0});  // an integral number compares as an integer (exact)
+  EXPECT_BOOL(i == 16777216, {3}, {0, 0, 0});    // an integer compares as an integer (exact)
+  EXPECT_BOOL(i == 16777216.0, {3}, {1, 0, 0});  // a double in float32, where 16777217 == 16777216 (torch)
   EXPECT_BOOL(i < 3.5, {3}, {0, 1, 1});                // a fractional one in float32 (torch: i < 3.5)
   EXPECT_BOOL(i >= 3, {3}, {1, 1, 0});
   // A floating 0-d tensor raises the int64 tensor to its own dtype: in float32 16777217 == 16777216.
@@ -149,14 +150,16 @@ TEST_CASE("where broadcasts its three operands, promotes the values and routes g
   EXPECT(xg::where(c, ints, 1.5), {2}, xg::kFloat32, {1.0, 1.5});
   EXPECT(xg::where(c, ints, 1), {2}, xg::kInt64, {1, 1});
   EXPECT(xg::where(c, 1.0, 0.0), {2}, xg::kFloat32, {1.0, 0.0});
-  EXPECT(xg::where(c, 7.0, ints), {2}, xg::kInt64, {7, 2});
+  EXPECT(xg::where(c, 7, ints), {2}, xg::kInt64, {7, 2});
+  EXPECT(xg::where(c, 7.0, ints), {2}, xg::kFloat32, {7, 2});  // torch: where(c, 7.0, ints) is float32
   EXPECT(xg::where(c, xg::tensor({1, 2}), xg::scalar_tensor(3, xg::dtype(xg::kFloat64))), {2}, xg::kFloat32, {1, 3});
   EXPECT(xg::where(c, xg::tensor({1, 2}), f64t({3}, {1})), {2}, xg::kFloat64, {1, 3});
   CHECK_THROWS_WITH_AS(xg::where(xg::tensor({1, 0}), xg::tensor({1, 2}), 0.0),
                        doctest::Contains("where: expected condition to be a bool tensor, got float32"), std::invalid_argument);
   CHECK_THROWS_WITH_AS(xg::where(c, xg::tensor({1}), xg::tensor({1, 2, 3})), doctest::Contains("where: shapes"),
                        std::invalid_argument);
-  CHECK_THROWS_AS(xg::where(c, ints, 1e30), std::invalid_argument);  // cannot be an int64
+  // torch: where(c, int32 tensor, 2**40) -> "value cannot be converted to type int without overflow"
+  CHECK_THROWS_AS(xg::where(c, ints.to(xg::kInt32), int64_t(1) << 40), std::invalid_argument);
   CHECK_THROWS_AS(xg::where(xg::Tensor(), ints, ints), std::invalid_argument);
 
   // torch: where(cond [2, 1], a [2, 3], b [3]); b's gradient is summed over the broadcast rows.

@@ -177,22 +177,22 @@ class Tensor {
   // --- comparison, logical, reductions over dims (ops_compare.cpp, ops_reduce_dim.cpp)
   // Comparisons give kBool tensors, computed in the operands' promoted dtype (torch.result_type).
   Tensor eq(const Tensor& other) const;
-  Tensor eq(double other) const;
+  Tensor eq(Scalar other) const;
   Tensor ne(const Tensor& other) const;
-  Tensor ne(double other) const;
+  Tensor ne(Scalar other) const;
   Tensor lt(const Tensor& other) const;
-  Tensor lt(double other) const;
+  Tensor lt(Scalar other) const;
   Tensor le(const Tensor& other) const;
-  Tensor le(double other) const;
+  Tensor le(Scalar other) const;
   Tensor gt(const Tensor& other) const;
-  Tensor gt(double other) const;
+  Tensor gt(Scalar other) const;
   Tensor ge(const Tensor& other) const;
-  Tensor ge(double other) const;
+  Tensor ge(Scalar other) const;
   Tensor where(const Tensor& condition, const Tensor& other) const;  // xg::where(condition, *this, other)
-  Tensor where(const Tensor& condition, double other) const;
-  Tensor masked_fill(const Tensor& mask, double value) const;  // mask: kBool, broadcast with this tensor
+  Tensor where(const Tensor& condition, Scalar other) const;
+  Tensor masked_fill(const Tensor& mask, Scalar value) const;  // mask: kBool, broadcast with this tensor
   Tensor masked_fill(const Tensor& mask, const Tensor& value) const;  // value: a 0-d tensor (differentiable)
-  Tensor& masked_fill_(const Tensor& mask, double value);
+  Tensor& masked_fill_(const Tensor& mask, Scalar value);
   Tensor& masked_fill_(const Tensor& mask, const Tensor& value);
   Tensor logical_and(const Tensor& other) const;
   Tensor logical_or(const Tensor& other) const;
@@ -418,23 +418,23 @@ Tensor flatten(const Tensor& x, int64_t start_dim = 0, int64_t end_dim = -1);
 Tensor index_select(const Tensor& x, int64_t dim, std::vector<int64_t> indices);
 // --- comparison, logical, reductions over dims (ops_compare.cpp, ops_reduce_dim.cpp)
 Tensor eq(const Tensor& a, const Tensor& b);
-Tensor eq(const Tensor& a, double b);
+Tensor eq(const Tensor& a, Scalar b);
 Tensor ne(const Tensor& a, const Tensor& b);
-Tensor ne(const Tensor& a, double b);
+Tensor ne(const Tensor& a, Scalar b);
 Tensor lt(const Tensor& a, const Tensor& b);
-Tensor lt(const Tensor& a, double b);
+Tensor lt(const Tensor& a, Scalar b);
 Tensor le(const Tensor& a, const Tensor& b);
-Tensor le(const Tensor& a, double b);
+Tensor le(const Tensor& a, Scalar b);
 Tensor gt(const Tensor& a, const Tensor& b);
-Tensor gt(const Tensor& a, double b);
+Tensor gt(const Tensor& a, Scalar b);
 Tensor ge(const Tensor& a, const Tensor& b);
-Tensor ge(const Tensor& a, double b);
+Tensor ge(const Tensor& a, Scalar b);
 // condition ? a : b element-wise; the three broadcast, a and b promote; differentiable in a and b.
 Tensor where(const Tensor& condition, const Tensor& a, const Tensor& b);
-Tensor where(const Tensor& condition, const Tensor& a, double b);
-Tensor where(const Tensor& condition, double a, const Tensor& b);
-Tensor where(const Tensor& condition, double a, double b);  // float32, as LibTorch's with two doubles
-Tensor masked_fill(const Tensor& x, const Tensor& mask, double value);
+Tensor where(const Tensor& condition, const Tensor& a, Scalar b);
+Tensor where(const Tensor& condition, Scalar a, const Tensor& b);
+Tensor where(const Tensor& condition, Scalar a, Scalar b);  // two numbers: bool, int64 or float32 as they promote
+Tensor masked_fill(const Tensor& x, const Tensor& mask, Scalar value);
 Tensor masked_fill(const Tensor& x, const Tensor& mask, const Tensor& value);
 Tensor logical_and(const Tensor& a, const Tensor& b);
 Tensor logical_or(const Tensor& a, const Tensor& b);
@@ -480,18 +480,18 @@ inline Tensor operator<(const Tensor& a, const Tensor& b) { return lt(a, b); }
 inline Tensor operator<=(const Tensor& a, const Tensor& b) { return le(a, b); }
 inline Tensor operator>(const Tensor& a, const Tensor& b) { return gt(a, b); }
 inline Tensor operator>=(const Tensor& a, const Tensor& b) { return ge(a, b); }
-inline Tensor operator==(const Tensor& a, double b) { return eq(a, b); }
-inline Tensor operator!=(const Tensor& a, double b) { return ne(a, b); }
-inline Tensor operator<(const Tensor& a, double b) { return lt(a, b); }
-inline Tensor operator<=(const Tensor& a, double b) { return le(a, b); }
-inline Tensor operator>(const Tensor& a, double b) { return gt(a, b); }
-inline Tensor operator>=(const Tensor& a, double b) { return ge(a, b); }
-inline Tensor operator==(double a, const Tensor& b) { return eq(b, a); }
-inline Tensor operator!=(double a, const Tensor& b) { return ne(b, a); }
-inline Tensor operator<(double a, const Tensor& b) { return gt(b, a); }
-inline Tensor operator<=(double a, const Tensor& b) { return ge(b, a); }
-inline Tensor operator>(double a, const Tensor& b) { return lt(b, a); }
-inline Tensor operator>=(double a, const Tensor& b) { return le(b, a); }
+inline Tensor operator==(const Tensor& a, Scalar b) { return eq(a, b); }
+inline Tensor operator!=(const Tensor& a, Scalar b) { return ne(a, b); }
+inline Tensor operator<(const Tensor& a, Scalar b) { return lt(a, b); }
+inline Tensor operator<=(const Tensor& a, Scalar b) { return le(a, b); }
+inline Tensor operator>(const Tensor& a, Scalar b) { return gt(a, b); }
+inline Tensor operator>=(const Tensor& a, Scalar b) { return ge(a, b); }
+inline Tensor operator==(Scalar a, const Tensor& b) { return eq(b, a); }
+inline Tensor operator!=(Scalar a, const Tensor& b) { return ne(b, a); }
+inline Tensor operator<(Scalar a, const Tensor& b) { return gt(b, a); }
+inline Tensor operator<=(Scalar a, const Tensor& b) { return ge(b, a); }
+inline Tensor operator>(Scalar a, const Tensor& b) { return lt(b, a); }
+inline Tensor operator>=(Scalar a, const Tensor& b) { return le(b, a); }
 Tensor cat(const std::vector<Tensor>& tensors, int64_t dim = 0);
 Tensor stack(const std::vector<Tensor>& tensors, int64_t dim = 0);
 Tensor softmax(const Tensor& x, int64_t dim);
