@@ -18,7 +18,6 @@ Tensor mask_positive(const Tensor& x);                          // x > 0
 Tensor mask_in_range(const Tensor& x, double low, double high);  // low <= x <= high
 Tensor mask_equal(const Tensor& x, const Tensor& value);        // x == value (broadcast)
 Tensor mask_nan(const Tensor& x);                                // x is NaN
-Tensor sign(const Tensor& x);                                    // constant: no gradient
 // Batched product on 3-D tensors [B, n, k] x [B, k, m], reading either operand transposed in place (BLAS flags).
 Tensor bmm(const Tensor& a, const Tensor& b, bool transpose_a, bool transpose_b);
 // Backward of index_select: a zero tensor of `shape` with `grad` added into the rows `indices` name.
@@ -78,6 +77,11 @@ void write_into(TensorImpl& target, const Tensor& values);
 // A recorded in-place op on a view: `compute(previous)` gives the new value, which is written into the
 // view's elements; the view's base takes the history (PyTorch's CopySlices).
 Tensor& inplace_on_view(const char* op, Tensor& view, const std::function<Tensor(const Tensor&)>& compute);
+// The in-place machinery of ops_pointwise.cpp, for in-place ops defined in other files. check_inplace_allowed
+// refuses leaves that require grad (and views of them) while grad mode is on; apply_inplace writes
+// compute(old value) (self's shape and dtype) into self, recording history when `record`.
+void check_inplace_allowed(const char* op, const Tensor& self);
+Tensor& apply_inplace(const char* op, Tensor& self, bool record, const std::function<Tensor(const Tensor&)>& compute);
 // The stored gradient of `parameter` (undefined when there is none), after checking that it still matches
 // the parameter's shape and dtype: anything can be assigned through mutable_grad(), and every reader of a
 // gradient (optimizers, clipping, accumulation) must refuse a mismatch instead of reading out of bounds.

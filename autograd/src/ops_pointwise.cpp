@@ -525,9 +525,6 @@ Tensor mask_equal(const Tensor& x, const Tensor& value) {
 Tensor mask_nan(const Tensor& x) {
   return unary_forward("mask", x, [](auto v) { return std::isnan(v) ? decltype(v)(1) : decltype(v)(0); });
 }
-Tensor sign(const Tensor& x) {
-  return unary_forward("sign", x, [](auto v) { return decltype(v)((v > 0) - (v < 0)); });
-}
 
 // ---------------------------------------------------------------- in place
 
@@ -552,7 +549,6 @@ void add_inplace_raw(Tensor& target, const Tensor& value_in) {
 // elements, and the target takes the result's history; for a view, its base takes a CopySlices history
 // instead (ops_view.cpp).
 
-namespace {
 void check_inplace_allowed(const char* op, const Tensor& self) {
   check_defined(op, self);
   if (!GradMode::is_enabled()) return;
@@ -568,6 +564,7 @@ void check_inplace_allowed(const char* op, const Tensor& self) {
                            "edit it under NoGradGuard");
 }
 
+namespace {
 // PyTorch refuses writes through an expanded view: several positions would name one element.
 void check_writable(const char* op, const TensorImpl& impl) {
   const Shape& strides = impl.explicit_strides();
@@ -591,6 +588,7 @@ void adopt_history(TensorImpl& target, const Tensor& result) {
 }
 
 using Compute = std::function<Tensor(const Tensor& previous)>;
+}  // namespace
 
 Tensor& apply_inplace(const char* op, Tensor& self, bool record, const Compute& compute) {
   TensorImpl& body = *self.impl();
@@ -623,6 +621,7 @@ Tensor& apply_inplace(const char* op, Tensor& self, bool record, const Compute& 
   return self;
 }
 
+namespace {
 template <class OutOfPlace, class Op>
 Tensor& inplace_binary(const char* op, Tensor& self, const Tensor& other_in, OutOfPlace out_of_place, Op scalar_op) {
   check_inplace_allowed(op, self);
