@@ -406,7 +406,8 @@ Tensor hardtanh(const Tensor& x, double min_val, double max_val) {
       return v;  // unreachable: refused above
     } else {
       const T low = static_cast<T>(min_val), high = static_cast<T>(max_val);
-      if (v != v) return v;
+      if (v != v || low != low) return v != v ? v : low;
+      if (high != high) return high;
       const T raised = v < low ? low : v;
       return high < raised ? high : raised;
     }

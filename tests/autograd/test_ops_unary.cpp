@@ -490,6 +490,8 @@ TEST_CASE("integer and bool inputs give PyTorch's dtypes") {
   CHECK(xg::hardtanh(spread, -1.5, 1.5).to_vector<int64_t>() == std::vector<int64_t>{-1, 0, 1});
   CHECK(xg::hardtanh(spread.to(xg::kInt32)).dtype() == xg::kInt32);
   CHECK_THROWS_WITH_AS(xg::hardtanh(flags), doctest::Contains("bool"), std::invalid_argument);
+  CHECK(std::isnan(xg::hardtanh(xg::tensor({1.0}), NAN, 1).item()));  // torch: [nan], a NaN bound gives NaN
+  CHECK(std::isnan(xg::hardtanh(xg::tensor({NAN, 5.0})).to_vector<double>()[0]));
   // clamp_min / clamp_max: integral bounds keep integers; others, and NaN, give float32.
   CHECK(spread.clamp_min(0).to_vector<int64_t>() == std::vector<int64_t>{0, 0, 3});
   CHECK(spread.clamp_max(2).to_vector<int64_t>() == std::vector<int64_t>{-3, 0, 2});
@@ -590,7 +592,7 @@ TEST_CASE("in-place forms write what the out-of-place forms return, also through
   }
 }
 
-TEST_CASE("in-place ops record history on non-leaves and views; gradcheck through them") {
+TEST_CASE("in-place ops record history on non-leaves and views, and gradcheck through them") {
   xg::Tensor x = leaf({0.3, -1.2, 2.5, 0.7});
   xg::Tensor y = x * 1.0;
   y.sin_();
