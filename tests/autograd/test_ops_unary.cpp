@@ -269,6 +269,39 @@ TEST_CASE("unary maths in float32 on 40 elements (the SIMD path) match PyTorch's
   }
 }
 
+TEST_CASE("the SIMD path (32 elements and more) agrees with the scalar path, halves round to even on both") {
+  std::vector<double> values;
+  for (int i = 0; i < 48; ++i) values.push_back(0.05 + 0.083 * i);
+  std::vector<std::pair<const char*, Unary>> ops = {
+      {"sin", [](auto& t) { return t.sin(); }},         {"cos", [](auto& t) { return t.cos(); }},
+      {"tan", [](auto& t) { return t.tan(); }},         {"atan", [](auto& t) { return t.atan(); }},
+      {"log1p", [](auto& t) { return t.log1p(); }},     {"expm1", [](auto& t) { return t.expm1(); }},
+      {"log2", [](auto& t) { return t.log2(); }},       {"log10", [](auto& t) { return t.log10(); }},
+      {"rsqrt", [](auto& t) { return t.rsqrt(); }},     {"reciprocal", [](auto& t) { return t.reciprocal(); }},
+      {"frac", [](auto& t) { return t.frac(); }},       {"round", [](auto& t) { return (t * 7.0).round(); }},
+      {"floor", [](auto& t) { return (t * 7.0).floor(); }}, {"ceil", [](auto& t) { return (t * 7.0).ceil(); }},
+      {"trunc", [](auto& t) { return (t * -7.0).trunc(); }}, {"silu", [](auto& t) { return xg::silu(t - 2.0); }},
+      {"mish", [](auto& t) { return xg::mish(t - 2.0); }}};
+  for (xg::Dtype dtype : {xg::kFloat64, xg::kFloat32}) {
+    xg::Tensor x = xg::tensor(values, xg::dtype(dtype));
+    for (auto& [name, fn] : ops) {
+      CAPTURE(std::string(name));
+      CAPTURE(xg::dtype_name(dtype));
+      std::vector<double> whole = fn(x).to_vector<double>();
+      for (int64_t i = 0; i < 48; ++i) {
+        const double one = fn(x.slice(0, i, i + 1)).item();
+        CHECK(std::abs(whole[i] - one) <= (dtype == xg::kFloat64 ? 4e-16 : 2.4e-7) * std::abs(one));
+      }
+    }
+    // Halves: torch.round(k + 0.5) goes to the even neighbour (2.5 -> 2, -1.5 -> -2).
+    xg::Tensor halves = xg::arange(-20, 20, 1, xg::dtype(dtype)) + 0.5;
+    std::vector<double> rounded = halves.round().to_vector<double>();
+    for (int k = 0; k < 40; ++k) CHECK(rounded[k] == std::nearbyint(k - 20 + 0.5));
+    CHECK(rounded[22] == 2.0);
+    CHECK(rounded[18] == -2.0);
+  }
+}
+
 TEST_CASE("gradcheck of the unary ops, contiguous and strided, near kinks but on one side of them") {
   // Second derivatives too, except for ops whose derivative is piecewise constant.
   std::vector<std::tuple<const char*, Unary, std::vector<double>, bool>> ops = {
