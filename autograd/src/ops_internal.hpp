@@ -18,7 +18,6 @@ Tensor mask_positive(const Tensor& x);                          // x > 0
 Tensor mask_in_range(const Tensor& x, double low, double high);  // low <= x <= high
 Tensor mask_equal(const Tensor& x, const Tensor& value);        // x == value (broadcast)
 Tensor mask_nan(const Tensor& x);                                // x is NaN
-Tensor sign(const Tensor& x);                                    // constant: no gradient
 // Batched product on 3-D tensors [B, n, k] x [B, k, m], reading either operand transposed in place (BLAS flags).
 Tensor bmm(const Tensor& a, const Tensor& b, bool transpose_a, bool transpose_b);
 // x broadcast to `shape` as a new contiguous tensor (differentiable): what kernels and gradients want, where

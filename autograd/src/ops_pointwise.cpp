@@ -556,9 +556,6 @@ Tensor mask_equal(const Tensor& x, const Tensor& value) {
 Tensor mask_nan(const Tensor& x) {
   return unary_forward("mask", x, [](auto v) { return std::isnan(v) ? decltype(v)(1) : decltype(v)(0); });
 }
-Tensor sign(const Tensor& x) {
-  return unary_forward("sign", x, [](auto v) { return decltype(v)((v > 0) - (v < 0)); });
-}
 
 // ---------------------------------------------------------------- in place
 

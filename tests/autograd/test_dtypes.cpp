@@ -164,6 +164,13 @@ TEST_CASE("C++ numbers keep their kind, as LibTorch's Scalar: 2 and 2.0 promote 
   // Integers beyond 2^53 stay exact (a double would round them).
   xg::Tensor big = xg::full({1}, int64_t(1) << 60);
   CHECK((big + 1).item<int64_t>() == (int64_t(1) << 60) + 1);
+  // torch: tensor([5, 7]) % 3 -> [2, 1] int64, % 2.5 -> [0., 2.], clamp_min(6) -> [6, 7], clamp_min(5.5) -> [5.5, 7.]
+  xg::Tensor b = xg::tensor({5, 7}, xg::dtype(xg::kInt64));
+  CHECK(b.remainder(3).to_vector<int64_t>() == std::vector<int64_t>{2, 1});
+  CHECK(b.remainder(2.5).to_vector<float>() == std::vector<float>{0, 2});
+  CHECK(b.clamp_min(6).to_vector<int64_t>() == std::vector<int64_t>{6, 7});
+  CHECK(b.clamp_min(5.5).to_vector<float>() == std::vector<float>{5.5f, 7});
+  CHECK(xg::fmod(b, -3).to_vector<int64_t>() == std::vector<int64_t>{2, 1});
   xg::Scalar s = 3;
   CHECK(s.isIntegral(false));
   CHECK_FALSE(s.isFloatingPoint());

@@ -235,6 +235,80 @@ class Tensor {
   Tensor cumsum(int64_t dim, std::optional<Dtype> dtype = std::nullopt) const;
   Tensor cumprod(int64_t dim, std::optional<Dtype> dtype = std::nullopt) const;
 
+  // --- more element-wise ops and in-place random fills (ops_unary.cpp, ops_random.cpp)
+  // Integer and bool inputs follow PyTorch: sin..rsqrt and reciprocal compute in float32; square, sign,
+  // floor, ceil, round and trunc keep integer dtypes. sign, floor, ceil, round and trunc have zero gradient.
+  Tensor sin() const;
+  Tensor cos() const;
+  Tensor tan() const;
+  Tensor atan() const;
+  Tensor log1p() const;
+  Tensor expm1() const;
+  Tensor log2() const;
+  Tensor log10() const;
+  Tensor rsqrt() const;
+  Tensor square() const;
+  Tensor sign() const;
+  Tensor floor() const;
+  Tensor ceil() const;
+  Tensor round() const;                  // halves to even, as PyTorch
+  Tensor round(int64_t decimals) const;  // floating point only
+  Tensor trunc() const;
+  Tensor frac() const;
+  Tensor reciprocal() const;
+  Tensor maximum(const Tensor& other) const;  // NaN wins; ties share the gradient equally
+  Tensor minimum(const Tensor& other) const;
+  Tensor clamp_min(Scalar min) const;
+  Tensor clamp_max(Scalar max) const;
+  Tensor lerp(const Tensor& end, double weight) const;  // self + weight * (end - self)
+  Tensor lerp(const Tensor& end, const Tensor& weight) const;
+  Tensor addcmul(const Tensor& tensor1, const Tensor& tensor2, double value = 1) const;  // self + value * t1 * t2
+  Tensor addcdiv(const Tensor& tensor1, const Tensor& tensor2, double value = 1) const;  // self + value * t1 / t2
+  Tensor remainder(const Tensor& other) const;  // sign of the divisor (Python's %)
+  Tensor remainder(Scalar other) const;
+  Tensor fmod(const Tensor& other) const;  // sign of the dividend (C's fmod)
+  Tensor fmod(Scalar other) const;
+  Tensor& sin_();
+  Tensor& cos_();
+  Tensor& tan_();
+  Tensor& atan_();
+  Tensor& log1p_();
+  Tensor& expm1_();
+  Tensor& log2_();
+  Tensor& log10_();
+  Tensor& rsqrt_();
+  Tensor& square_();
+  Tensor& sign_();
+  Tensor& floor_();
+  Tensor& ceil_();
+  Tensor& round_();
+  Tensor& round_(int64_t decimals);
+  Tensor& trunc_();
+  Tensor& frac_();
+  Tensor& reciprocal_();
+  Tensor& clamp_min_(Scalar min);
+  Tensor& clamp_max_(Scalar max);
+  Tensor& lerp_(const Tensor& end, double weight);
+  Tensor& lerp_(const Tensor& end, const Tensor& weight);
+  Tensor& addcmul_(const Tensor& tensor1, const Tensor& tensor2, double value = 1);
+  Tensor& addcdiv_(const Tensor& tensor1, const Tensor& tensor2, double value = 1);
+  Tensor& remainder_(const Tensor& other);
+  Tensor& remainder_(Scalar other);
+  Tensor& fmod_(const Tensor& other);
+  Tensor& fmod_(Scalar other);
+  // Sampling from manual_seed's per-thread generator. Fills are in-place ops like the others (refused on
+  // leaves that require grad while grad mode is on); the old value gets a zero gradient.
+  Tensor bernoulli() const;          // 1 with probability self (floating, in [0, 1]), else 0
+  Tensor bernoulli(double p) const;  // self's shape and dtype, 1 with probability p
+  Tensor multinomial(int64_t num_samples, bool replacement = false) const;  // int64 category indices
+  Tensor& bernoulli_(const Tensor& p);  // p broadcasts to self's shape
+  Tensor& bernoulli_(double p = 0.5);
+  Tensor& normal_(double mean = 0, double std = 1);
+  Tensor& uniform_(double from = 0, double to = 1);      // [from, to)
+  Tensor& random_(int64_t from, std::optional<int64_t> to);  // integers in [from, to); nullopt: up to the dtype's max
+  Tensor& random_(int64_t to);                                // [0, to)
+  Tensor& random_();  // [0, 2^mantissa] for floating dtypes, [0, max] for integers
+
   // --- layout: strides and offset count elements; see the README's Memory section
   int64_t stride(int64_t dim) const;
   Shape strides() const;
@@ -496,6 +570,76 @@ Tensor cat(const std::vector<Tensor>& tensors, int64_t dim = 0);
 Tensor stack(const std::vector<Tensor>& tensors, int64_t dim = 0);
 Tensor softmax(const Tensor& x, int64_t dim);
 Tensor log_softmax(const Tensor& x, int64_t dim);
+
+// --- more element-wise ops and random sampling (ops_unary.cpp, ops_random.cpp)
+Tensor sin(const Tensor& x);
+Tensor cos(const Tensor& x);
+Tensor tan(const Tensor& x);
+Tensor atan(const Tensor& x);
+Tensor log1p(const Tensor& x);
+Tensor expm1(const Tensor& x);
+Tensor log2(const Tensor& x);
+Tensor log10(const Tensor& x);
+Tensor rsqrt(const Tensor& x);
+Tensor square(const Tensor& x);
+Tensor sign(const Tensor& x);
+Tensor floor(const Tensor& x);
+Tensor ceil(const Tensor& x);
+Tensor round(const Tensor& x);
+Tensor round(const Tensor& x, int64_t decimals);
+Tensor trunc(const Tensor& x);
+Tensor frac(const Tensor& x);
+Tensor reciprocal(const Tensor& x);
+Tensor& sin_(Tensor& x);
+Tensor& cos_(Tensor& x);
+Tensor& tan_(Tensor& x);
+Tensor& atan_(Tensor& x);
+Tensor& log1p_(Tensor& x);
+Tensor& expm1_(Tensor& x);
+Tensor& log2_(Tensor& x);
+Tensor& log10_(Tensor& x);
+Tensor& rsqrt_(Tensor& x);
+Tensor& square_(Tensor& x);
+Tensor& sign_(Tensor& x);
+Tensor& floor_(Tensor& x);
+Tensor& ceil_(Tensor& x);
+Tensor& round_(Tensor& x);
+Tensor& trunc_(Tensor& x);
+Tensor& frac_(Tensor& x);
+Tensor& reciprocal_(Tensor& x);
+// Activations (floating point only, except hardtanh which also takes integers), as at::silu etc.
+Tensor silu(const Tensor& x);  // x * sigmoid(x)
+Tensor mish(const Tensor& x);  // x * tanh(softplus(x))
+Tensor softplus(const Tensor& x, double beta = 1, double threshold = 20);  // linear where beta * x > threshold
+Tensor elu(const Tensor& x, double alpha = 1, double scale = 1, double input_scale = 1);
+Tensor selu(const Tensor& x);
+Tensor hardtanh(const Tensor& x, double min_val = -1, double max_val = 1);  // gradient 0 at and beyond the bounds
+Tensor& silu_(Tensor& x);
+Tensor& mish_(Tensor& x);
+Tensor& elu_(Tensor& x, double alpha = 1, double scale = 1, double input_scale = 1);
+Tensor& selu_(Tensor& x);
+Tensor& hardtanh_(Tensor& x, double min_val = -1, double max_val = 1);
+Tensor maximum(const Tensor& a, const Tensor& b);
+Tensor minimum(const Tensor& a, const Tensor& b);
+Tensor clamp_min(const Tensor& x, Scalar min);
+Tensor clamp_max(const Tensor& x, Scalar max);
+Tensor& clamp_min_(Tensor& x, Scalar min);
+Tensor& clamp_max_(Tensor& x, Scalar max);
+Tensor lerp(const Tensor& self, const Tensor& end, double weight);
+Tensor lerp(const Tensor& self, const Tensor& end, const Tensor& weight);
+Tensor addcmul(const Tensor& self, const Tensor& tensor1, const Tensor& tensor2, double value = 1);
+Tensor addcdiv(const Tensor& self, const Tensor& tensor1, const Tensor& tensor2, double value = 1);
+Tensor remainder(const Tensor& a, const Tensor& b);
+Tensor remainder(const Tensor& a, Scalar b);
+Tensor fmod(const Tensor& a, const Tensor& b);
+Tensor fmod(const Tensor& a, Scalar b);
+Tensor randint(int64_t low, int64_t high, Shape shape, TensorOptions options = kInt64);  // [low, high)
+Tensor randint(int64_t high, Shape shape, TensorOptions options = kInt64);               // [0, high)
+Tensor randperm(int64_t n, TensorOptions options = kInt64);
+Tensor bernoulli(const Tensor& probabilities);
+Tensor bernoulli(const Tensor& x, double p);
+Tensor bernoulli(const Tensor& x, const Tensor& p);  // x's shape and dtype, p broadcast to it
+Tensor multinomial(const Tensor& probabilities, int64_t num_samples, bool replacement = false);
 
 inline Tensor operator+(const Tensor& a, const Tensor& b) { return add(a, b); }
 inline Tensor operator-(const Tensor& a, const Tensor& b) { return sub(a, b); }
