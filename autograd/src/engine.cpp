@@ -217,7 +217,7 @@ class SinkTable {
   std::vector<Sink>& all() { return sinks_; }
   void clear() {
     sinks_.clear();
-    index_.clear();
+    if (!index_.empty()) index_.clear();  // clearing an empty map still wipes its buckets
   }
 
  private:

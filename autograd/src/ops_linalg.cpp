@@ -175,8 +175,8 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
   Shape left_full = batch, right_full = batch;
   left_full.insert(left_full.end(), {n, k});
   right_full.insert(right_full.end(), {k, m});
-  Tensor product = matrix_product(reshape(broadcast_to(left, left_full), {count, n, k}),
-                      reshape(broadcast_to(right, right_full), {count, k, m}));
+  Tensor product = matrix_product(reshape(expand_copy(left, left_full), {count, n, k}),
+                      reshape(expand_copy(right, right_full), {count, k, m}));
   result = batch;
   result.insert(result.end(), {n, m});
   Tensor out = reshape(product, result);

@@ -2,6 +2,7 @@
 // ops, so create_graph yields higher-order gradients.
 #include <cmath>
 #include <limits>
+#include <sstream>
 #include <functional>
 #include <string>
 
@@ -106,10 +107,6 @@ Dtype result_type(const Tensor& a, const Tensor& b) {
   return with_dims;
 }
 
-bool Promoted::same_floating(const TensorImpl* x, const TensorImpl* y) {
-  return x->dtype == y->dtype && is_floating_point(x->dtype);
-}
-
 void Promoted::promote(const char* op, bool floating) {
   const Tensor &a = *a_, &b = *b_;
   check_defined(op, a);
@@ -120,14 +117,13 @@ void Promoted::promote(const char* op, bool floating) {
   if (b.dtype() != common) b_ = &(hold_b_ = b.to(common));
 }
 
-const Tensor& scalar_operand_slow(const char* op, const Tensor& x, double scalar, bool floating, Tensor& holder) {
+const Tensor& scalar_operand_slow(const char* op, const Tensor& x, const Scalar& scalar, bool floating, Tensor& holder) {
   check_defined(op, x);
   const Dtype dtype = x.dtype();
   if (is_floating_point(dtype)) return x;
-  // An integral-valued scalar keeps integer results (bool becomes int64, as with a C++ integer in PyTorch);
-  // any other scalar, or an op whose result is always floating, gives float32.
-  Dtype target = !floating && std::isfinite(scalar) && scalar == std::trunc(scalar) ? (dtype == kBool ? kInt64 : dtype)
-                                                                                   : kFloat32;
+  Dtype target = dtype;
+  if (floating || scalar.isFloatingPoint()) target = kFloat32;  // the default floating dtype
+  else if (dtype == kBool && scalar.isIntegral(false)) target = kInt64;
   return target == dtype ? x : (holder = x.to(target));
 }
 
@@ -261,57 +257,67 @@ Tensor pow(const Tensor& base_in, const Tensor& exponent_in) {
   return out;
 }
 
-// ---------------------------------------------------------------- with a double
+// ---------------------------------------------------------------- with a number (Scalar)
 
-Tensor add(const Tensor& a_in, double b) {
+Tensor add(const Tensor& a_in, Scalar b) {
   Tensor hold;
   const Tensor& a = scalar_operand("add", a_in, b, false, hold);
-  Tensor out = unary_forward("add", a, [b](auto x) { return x + static_cast<decltype(x)>(b); });
+  const ScalarValue value(b);
+  Tensor out = unary_forward("add", a, [value](auto x) { return x + value.as<decltype(x)>(); });
   record(out, "AddBackward", {&a}, [](const Tensor& grad, Grads& grads) { grads.set(0, grad); });
   return out;
 }
 
-Tensor mul(const Tensor& a_in, double b) {
+Tensor mul(const Tensor& a_in, Scalar b) {
   Tensor hold;
   const Tensor& a = scalar_operand("mul", a_in, b, false, hold);
-  Tensor out = unary_forward("mul", a, [b](auto x) { return x * static_cast<decltype(x)>(b); });
+  const ScalarValue value(b);
+  Tensor out = unary_forward("mul", a, [value](auto x) { return x * value.as<decltype(x)>(); });
   record(out, "MulBackward", {&a}, [b](const Tensor& grad, Grads& grads) { grads.set(0, mul(grad, b)); });
   return out;
 }
 
-Tensor div(const Tensor& a_in, double b) {
+Tensor div(const Tensor& a_in, Scalar b) {
   Tensor hold;
   const Tensor& a = scalar_operand("div", a_in, b, true, hold);
-  Tensor out = unary_forward("div", a, [b](auto x) { return x / static_cast<decltype(x)>(b); });
+  const ScalarValue value(b);
+  Tensor out = unary_forward("div", a, [value](auto x) { return x / value.as<decltype(x)>(); });
   record(out, "DivBackward", {&a}, [b](const Tensor& grad, Grads& grads) { grads.set(0, div(grad, b)); });
   return out;
 }
 
-Tensor sub(const Tensor& a, double b) {
-  check_defined("sub", a);
-  if (a.dtype() == kBool) throw_bool_subtraction();
-  return add(a, -b);
+// -b keeps b's kind (a bool b counts as the integer 1 or 0).
+static Scalar negated(const Scalar& b) {
+  return b.isFloatingPoint() ? Scalar(-b.toDouble()) : Scalar(-b.toLong());
 }
 
-Tensor rsub(const Tensor& a_in, double b) {
+Tensor sub(const Tensor& a, Scalar b) {
+  check_defined("sub", a);
+  if (a.dtype() == kBool || b.isBoolean()) throw_bool_subtraction();
+  return add(a, negated(b));
+}
+
+Tensor rsub(const Tensor& a_in, Scalar b) {
   check_defined("rsub", a_in);
-  if (a_in.dtype() == kBool) throw_bool_subtraction();
+  if (a_in.dtype() == kBool || b.isBoolean()) throw_bool_subtraction();
   Tensor hold;
   const Tensor& a = scalar_operand("rsub", a_in, b, false, hold);
-  Tensor out = unary_forward("rsub", a, [b](auto x) { return static_cast<decltype(x)>(b) - x; });
+  const ScalarValue value(b);
+  Tensor out = unary_forward("rsub", a, [value](auto x) { return value.as<decltype(x)>() - x; });
   record(out, "RsubBackward", {&a}, [](const Tensor& grad, Grads& grads) { grads.set(0, neg(grad)); });
   return out;
 }
 
-Tensor rdiv(const Tensor& a_in, double b) {
+Tensor rdiv(const Tensor& a_in, Scalar b) {
   Tensor hold;
   const Tensor& a = scalar_operand("rdiv", a_in, b, true, hold);
-  Tensor out = unary_forward("rdiv", a, [b](auto x) { return static_cast<decltype(x)>(b) / x; });
+  const ScalarValue value(b);
+  Tensor out = unary_forward("rdiv", a, [value](auto x) { return value.as<decltype(x)>() / x; });
   if (any_requires_grad({&a})) {
     SavedTensor saved_a(a, false);
     record(out, "RdivBackward", {&a}, [saved_a, b](const Tensor& grad, Grads& grads) {
       Tensor x = saved_a.unpack(grads.node);
-      grads.set(0, mul(div(grad, mul(x, x)), -b));
+      grads.set(0, mul(div(grad, mul(x, x)), negated(b)));
     });
   }
   return out;
@@ -325,14 +331,33 @@ Tensor neg(const Tensor& a) {
   return out;
 }
 
-Tensor pow(const Tensor& base_in, double exponent) {
+// x^n for an integer n >= 0 by squaring: exact in integer dtypes, as PyTorch's integer pow.
+template <class T>
+T integer_power(T x, int64_t n) {
+  T result = 1;
+  for (; n > 0; n >>= 1, x = static_cast<T>(x * x))
+    if (n & 1) result = static_cast<T>(result * x);
+  return result;
+}
+
+Tensor pow(const Tensor& base_in, Scalar exponent_in) {
   Tensor hold;
-  const Tensor& base = scalar_operand("pow", base_in, exponent, false, hold);
+  const Tensor& base = scalar_operand("pow", base_in, exponent_in, false, hold);
+  if (base.defined() && !is_floating_point(base.dtype()) && exponent_in.toLong() < 0)
+    throw std::invalid_argument("pow: integers to negative integer powers are not allowed (" +
+                                std::string(dtype_name(base.dtype())) + " tensor, exponent " +
+                                std::to_string(exponent_in.toLong()) + ")");
+  const double exponent = exponent_in.toDouble();
+  const int64_t integral = exponent_in.isFloatingPoint() ? 0 : exponent_in.toLong();
   Tensor out;
   if (exponent == 2.0)
     out = unary_forward("pow", base, [](auto x) { return x * x; });
   else
-    out = unary_forward("pow", base, [exponent](auto x) { return std::pow(x, static_cast<decltype(x)>(exponent)); });
+    out = unary_forward("pow", base, [exponent, integral](auto x) {
+      using T = decltype(x);
+      if constexpr (std::is_floating_point<T>::value) return std::pow(x, static_cast<T>(exponent));
+      else return integer_power<T>(x, integral);
+    });
   if (any_requires_grad({&base})) {
     SavedTensor saved_base(base, false);
     record(out, "PowBackward", {&base}, [saved_base, exponent](const Tensor& grad, Grads& grads) {
@@ -443,11 +468,17 @@ Tensor erf(const Tensor& x) {
   return out;
 }
 
-Tensor clamp(const Tensor& x, double min, double max) {
-  if (min > max) throw std::invalid_argument("clamp: min " + std::to_string(min) + " is greater than max " + std::to_string(max));
-  Tensor out = unary_forward("clamp", x, [min, max](auto v) {
+Tensor clamp(const Tensor& x_in, Scalar min_in, Scalar max_in) {
+  // An integer tensor clamped to a floating bound computes in float32, as torch.result_type says.
+  Tensor hold;
+  const Tensor& x = scalar_operand("clamp", x_in, max_in.isFloatingPoint() ? max_in : min_in, false, hold);
+  const double min = min_in.toDouble(), max = max_in.toDouble();
+  const ScalarValue low(min_in), high(max_in);
+  // min(max(v, min), max) as PyTorch: with min > max every element becomes max; NaN stays NaN.
+  Tensor out = unary_forward("clamp", x, [low, high](auto v) {
     using T = decltype(v);
-    return v < T(min) ? T(min) : (v > T(max) ? T(max) : v);
+    const T raised = v < low.as<T>() ? low.as<T>() : v;
+    return raised > high.as<T>() ? high.as<T>() : raised;
   });
   if (any_requires_grad({&x})) {
     SavedTensor saved_x(x, false);
@@ -525,13 +556,18 @@ Tensor mask_equal(const Tensor& x, const Tensor& value) {
 Tensor mask_nan(const Tensor& x) {
   return unary_forward("mask", x, [](auto v) { return std::isnan(v) ? decltype(v)(1) : decltype(v)(0); });
 }
-Tensor sign(const Tensor& x) {
-  return unary_forward("sign", x, [](auto v) { return decltype(v)((v > 0) - (v < 0)); });
-}
 
 // ---------------------------------------------------------------- in place
 
 void add_inplace_raw(Tensor& target, const Tensor& value_in) {
+  const TensorImpl* t = target.impl();
+  const TensorImpl* v = value_in.impl();
+  if (t && v && t->dtype == v->dtype && t->is_contiguous() && v->is_contiguous() && t->shape == v->shape) {
+    // Gradient accumulation nearly always lands here: same shape, dtype and layout.
+    XG_DISPATCH(t->dtype, binary_kernel<T>(*t, *v, *target.impl(), Plus{}));
+    bump_version(target);
+    return;
+  }
   check_same_dtype("add_", target, value_in);
   // Guards the kernel, which writes target.numel() elements and reads value as broadcast to target.
   if (value_in.shape() != target.shape() && broadcast_shapes("add_", target.shape(), value_in.shape()) != target.shape())
@@ -552,7 +588,6 @@ void add_inplace_raw(Tensor& target, const Tensor& value_in) {
 // elements, and the target takes the result's history; for a view, its base takes a CopySlices history
 // instead (ops_view.cpp).
 
-namespace {
 void check_inplace_allowed(const char* op, const Tensor& self) {
   check_defined(op, self);
   if (!GradMode::is_enabled()) return;
@@ -568,6 +603,7 @@ void check_inplace_allowed(const char* op, const Tensor& self) {
                            "edit it under NoGradGuard");
 }
 
+namespace {
 // PyTorch refuses writes through an expanded view: several positions would name one element.
 void check_writable(const char* op, const TensorImpl& impl) {
   const Shape& strides = impl.explicit_strides();
@@ -590,9 +626,9 @@ void adopt_history(TensorImpl& target, const Tensor& result) {
   }
 }
 
-using Compute = std::function<Tensor(const Tensor& previous)>;
+}  // namespace
 
-Tensor& apply_inplace(const char* op, Tensor& self, bool record, const Compute& compute) {
+Tensor& apply_inplace(const char* op, Tensor& self, bool record, const std::function<Tensor(const Tensor&)>& compute) {
   TensorImpl& body = *self.impl();
   check_writable(op, body);
   if (!record) {
@@ -623,6 +659,7 @@ Tensor& apply_inplace(const char* op, Tensor& self, bool record, const Compute& 
   return self;
 }
 
+namespace {
 template <class OutOfPlace, class Op>
 Tensor& inplace_binary(const char* op, Tensor& self, const Tensor& other_in, OutOfPlace out_of_place, Op scalar_op) {
   check_inplace_allowed(op, self);
@@ -659,11 +696,10 @@ Tensor& inplace_binary(const char* op, Tensor& self, const Tensor& other_in, Out
 }
 
 // A scalar operand for an in-place op: kept integral when it is, so `labels += 1` stays an integer op.
-Tensor scalar_like(const Tensor& self, double value) {
+Tensor scalar_like(const Tensor& self, const Scalar& value) {
   const Dtype own = self.dtype();
   if (is_floating_point(own)) return full({}, value, dtype(own));
-  bool integral = std::isfinite(value) && value == std::trunc(value);
-  return full({}, value, dtype(integral ? kInt64 : kFloat64));
+  return full({}, value, dtype(value.isFloatingPoint() ? kFloat32 : value.isBoolean() ? kBool : kInt64));
 }
 }  // namespace
 
@@ -694,18 +730,18 @@ Tensor& Tensor::operator*=(const Tensor& other) {
 Tensor& Tensor::operator/=(const Tensor& other) {
   return inplace_binary("div_", *this, other, [](const Tensor& a, const Tensor& b) { return div(a, b); }, Divide{});
 }
-Tensor& Tensor::operator+=(double value) { return *this += scalar_like(*this, value); }
-Tensor& Tensor::operator-=(double value) { return *this -= scalar_like(*this, value); }
-Tensor& Tensor::operator*=(double value) { return *this *= scalar_like(*this, value); }
-Tensor& Tensor::operator/=(double value) { return *this /= scalar_like(*this, value); }
+Tensor& Tensor::operator+=(Scalar value) { return *this += scalar_like(*this, value); }
+Tensor& Tensor::operator-=(Scalar value) { return *this -= scalar_like(*this, value); }
+Tensor& Tensor::operator*=(Scalar value) { return *this *= scalar_like(*this, value); }
+Tensor& Tensor::operator/=(Scalar value) { return *this /= scalar_like(*this, value); }
 Tensor& Tensor::add_(const Tensor& other) { return *this += other; }
 Tensor& Tensor::sub_(const Tensor& other) { return *this -= other; }
 Tensor& Tensor::mul_(const Tensor& other) { return *this *= other; }
 Tensor& Tensor::div_(const Tensor& other) { return *this /= other; }
-Tensor& Tensor::add_(double value) { return *this += value; }
-Tensor& Tensor::sub_(double value) { return *this -= value; }
-Tensor& Tensor::mul_(double value) { return *this *= value; }
-Tensor& Tensor::div_(double value) { return *this /= value; }
+Tensor& Tensor::add_(Scalar value) { return *this += value; }
+Tensor& Tensor::sub_(Scalar value) { return *this -= value; }
+Tensor& Tensor::mul_(Scalar value) { return *this *= value; }
+Tensor& Tensor::div_(Scalar value) { return *this /= value; }
 
 Tensor& Tensor::neg_() {
   check_inplace_allowed("neg_", *this);
@@ -713,7 +749,7 @@ Tensor& Tensor::neg_() {
                        [](const Tensor& previous) { return neg(previous); });
 }
 
-Tensor& Tensor::clamp_(double min, double max) {
+Tensor& Tensor::clamp_(Scalar min, Scalar max) {
   check_inplace_allowed("clamp_", *this);
   return apply_inplace("clamp_", *this, GradMode::is_enabled() && requires_grad(),
                        [min, max](const Tensor& previous) { return xgrad::clamp(previous, min, max); });
@@ -721,18 +757,29 @@ Tensor& Tensor::clamp_(double min, double max) {
 
 // PyTorch refuses a fill value the dtype cannot hold ("value cannot be converted to type float without
 // overflow"); infinities and NaN are values of every floating dtype.
-void check_fill_value(const char* op, double value, Dtype dtype) {
-  if (dtype == kFloat32 && std::isfinite(value) && std::abs(value) > std::numeric_limits<float>::max())
-    throw std::invalid_argument(std::string(op) + ": value " + std::to_string(value) +
-                                " cannot be converted to type float32 without overflow");
+void check_fill_value(const char* op, const Scalar& scalar, Dtype dtype) {
+  const double value = scalar.toDouble();
+  bool fits = true;
+  if (dtype == kFloat32) {
+    fits = !std::isfinite(value) || std::abs(value) <= std::numeric_limits<float>::max();
+  } else if (dtype == kInt64 || dtype == kInt32) {
+    const double low = dtype == kInt64 ? -9223372036854775808.0 : -2147483648.0;  // -2^63, -2^31: exact
+    fits = scalar.isFloatingPoint() ? value >= low && value < -low
+                                    : dtype == kInt64 || (scalar.toLong() >= INT32_MIN && scalar.toLong() <= INT32_MAX);
+  }
+  if (!fits) {
+    std::ostringstream text;
+    text << op << ": value " << scalar << " cannot be converted to type " << dtype_name(dtype) << " without overflow";
+    throw std::invalid_argument(text.str());
+  }
 }
 
-Tensor& Tensor::fill_(double value) {
+Tensor& Tensor::fill_(Scalar value) {
   check_inplace_allowed("fill_", *this);
   check_fill_value("fill_", value, dtype());
   const bool record = GradMode::is_enabled() && requires_grad();
   if (!record && impl()->is_contiguous()) {
-    XG_DISPATCH_ALL(dtype(), std::fill_n(impl()->data<T>(), numel(), static_cast<T>(value)));
+    XG_DISPATCH_ALL(dtype(), std::fill_n(impl()->data<T>(), numel(), value.to<T>()));
     bump_version(*this);
     return *this;
   }
@@ -761,12 +808,13 @@ Tensor& Tensor::copy_(const Tensor& source) {
   }
   // Gradient flows to the source only (the old value is overwritten).
   return apply_inplace("copy_", *this, record, [&source](const Tensor& previous) {
-    return broadcast_to(source.to(previous.dtype()), previous.shape()).clone();
+    Tensor converted = source.to(previous.dtype());  // may be source itself: the result must be new
+    return converted.shape() == previous.shape() ? converted.clone() : expand_copy(converted, previous.shape());
   });
 }
 
 Tensor Tensor::operator-() const { return neg(*this); }
-Tensor Tensor::pow(double exponent) const { return xgrad::pow(*this, exponent); }
+Tensor Tensor::pow(Scalar exponent) const { return xgrad::pow(*this, exponent); }
 Tensor Tensor::pow(const Tensor& exponent) const { return xgrad::pow(*this, exponent); }
 Tensor Tensor::exp() const { return xgrad::exp(*this); }
 Tensor Tensor::log() const { return xgrad::log(*this); }
@@ -776,6 +824,6 @@ Tensor Tensor::tanh() const { return xgrad::tanh(*this); }
 Tensor Tensor::sigmoid() const { return xgrad::sigmoid(*this); }
 Tensor Tensor::relu() const { return xgrad::relu(*this); }
 Tensor Tensor::erf() const { return xgrad::erf(*this); }
-Tensor Tensor::clamp(double min, double max) const { return xgrad::clamp(*this, min, max); }
+Tensor Tensor::clamp(Scalar min, Scalar max) const { return xgrad::clamp(*this, min, max); }
 
 }  // namespace xgrad

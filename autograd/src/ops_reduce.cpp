@@ -89,7 +89,7 @@ Tensor sum(const Tensor& x_in, std::vector<int64_t> dims, bool keepdim) {
     Shape input_shape = x.shape();
     Shape kept_shape = reduced_shape(x.shape(), dims, true);
     record(out, "SumBackward", {&x}, [input_shape, kept_shape](const Tensor& grad, Grads& grads) {
-      grads.set(0, broadcast_to(reshape(grad, kept_shape), input_shape));
+      grads.set(0, expand_copy(reshape(grad, kept_shape), input_shape));
     });
   }
   return out;
@@ -108,7 +108,7 @@ Tensor sum(const Tensor& x_in) {
   if (any_requires_grad({&x})) {
     Shape input_shape = x.shape();
     record(out, "SumBackward", {&x},
-           [input_shape](const Tensor& grad, Grads& grads) { grads.set(0, broadcast_to(grad, input_shape)); });
+           [input_shape](const Tensor& grad, Grads& grads) { grads.set(0, expand_copy(grad, input_shape)); });
   }
   return out;
 }
@@ -141,7 +141,7 @@ Tensor mean(const Tensor& x) {
   if (any_requires_grad({&x})) {
     Shape input_shape = x.shape();
     record(out, "MeanBackward", {&x}, [input_shape, count](const Tensor& grad, Grads& grads) {
-      grads.set(0, broadcast_to(div(grad, count), input_shape));
+      grads.set(0, expand_copy(div(grad, count), input_shape));
     });
   }
   return out;
@@ -168,11 +168,21 @@ static Tensor extremum_op(const Tensor& x, bool maximum) {
 Tensor max(const Tensor& x) { return extremum_op(x, true); }
 Tensor min(const Tensor& x) { return extremum_op(x, false); }
 
+// PyTorch's broadcast_to is expand: a view.
 Tensor broadcast_to(const Tensor& x, Shape shape) {
   check_defined("broadcast_to", x);
   if (x.shape() == shape) return x;
-  if (broadcast_shapes("broadcast_to", x.shape(), shape) != shape)
+  if (shape.size() < x.shape().size() || broadcast_shapes("broadcast_to", x.shape(), shape) != shape)
     throw std::invalid_argument("broadcast_to: shape " + shape_string(x.shape()) + " cannot be broadcast to " +
+                                shape_string(shape));
+  return x.expand(std::move(shape));
+}
+
+Tensor expand_copy(const Tensor& x, Shape shape) {
+  check_defined("expand_copy", x);
+  if (x.shape() == shape) return x;
+  if (shape.size() < x.shape().size() || broadcast_shapes("expand_copy", x.shape(), shape) != shape)
+    throw std::invalid_argument("expand_copy: shape " + shape_string(x.shape()) + " cannot be broadcast to " +
                                 shape_string(shape));
   Tensor out = make_tensor(std::move(shape), x.dtype());
   Tensor hold;
@@ -222,7 +232,7 @@ Tensor sum_to(const Tensor& x, const Shape& shape) {
   if (any_requires_grad({&x})) {
     Shape input_shape = from;
     record(out, "SumToBackward", {&x},
-           [input_shape](const Tensor& grad, Grads& grads) { grads.set(0, broadcast_to(grad, input_shape)); });
+           [input_shape](const Tensor& grad, Grads& grads) { grads.set(0, expand_copy(grad, input_shape)); });
   }
   return out;
 }

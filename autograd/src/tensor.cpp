@@ -1,4 +1,5 @@
 // The Tensor handle, tensor bodies, factories, printing and grad mode.
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <iomanip>
@@ -58,14 +59,18 @@ void Storage::destroy() {
 }
 
 int64_t checked_numel(const Shape& shape, const char* op) {
+  // Every tensor is made through here: an overflow test instead of a division per dimension.
   int64_t count = 1;
+  bool overflow = false;
   for (int64_t extent : shape) {
     if (extent < 0) throw std::invalid_argument(std::string(op) + ": negative dimension in shape " + shape_string(shape));
-    if (extent != 0 && count > std::numeric_limits<int64_t>::max() / 8 / extent)
-      throw std::length_error(std::string(op) + ": shape " + shape_string(shape) + " has too many elements");
-    count *= extent;
+    overflow |= __builtin_mul_overflow(count, extent, &count);
   }
-  return count;
+  // Bytes must fit too (8 per element at most); a zero extent anywhere makes any product fine.
+  if ((overflow || count > std::numeric_limits<int64_t>::max() / 8) &&
+      std::find(shape.begin(), shape.end(), 0) == shape.end())
+    throw std::length_error(std::string(op) + ": shape " + shape_string(shape) + " has too many elements");
+  return overflow ? 0 : count;
 }
 
 TensorImpl::TensorImpl(Shape shape_in, Dtype dtype_in) : shape(std::move(shape_in)), dtype(dtype_in) {
@@ -188,6 +193,12 @@ void unsupported_dtype(Dtype dtype) {
                               " tensors (it needs float32 or float64)");
 }
 
+std::ostream& operator<<(std::ostream& out, const Scalar& scalar) {
+  if (scalar.isFloatingPoint()) return out << scalar.toDouble();
+  if (scalar.isBoolean()) return out << (scalar.toBool() ? "true" : "false");
+  return out << scalar.toLong();
+}
+
 std::string shape_string(const Shape& shape) {
   std::string text = "[";
   for (size_t i = 0; i < shape.size(); ++i) text += (i ? ", " : "") + std::to_string(shape[i]);
@@ -196,29 +207,16 @@ std::string shape_string(const Shape& shape) {
 
 // ---------------------------------------------------------------- handle
 
-Tensor::Tensor(TensorImpl* impl) : impl_(impl) {}
-Tensor::Tensor(const Tensor& other) : impl_(other.impl_) {
-  if (impl_) retain(impl_);
-}
+void Tensor::retain_impl(TensorImpl* impl) noexcept { retain(impl); }
+void Tensor::release_impl(TensorImpl* impl) noexcept { release(impl); }
 Tensor& Tensor::operator=(const Tensor& other) && { return copy_(other); }
 Tensor& Tensor::operator=(Tensor&& other) && { return copy_(other); }
-Tensor& Tensor::operator=(double value) && { return fill_(value); }
+Tensor& Tensor::operator=(Scalar value) && { return fill_(value); }
 Tensor& Tensor::operator=(const Tensor& other) & {
   if (other.impl_) retain(other.impl_);
   if (impl_) release(impl_);
   impl_ = other.impl_;
   return *this;
-}
-Tensor& Tensor::operator=(Tensor&& other) & noexcept {
-  if (this != &other) {
-    if (impl_) release(impl_);
-    impl_ = other.impl_;
-    other.impl_ = nullptr;
-  }
-  return *this;
-}
-Tensor::~Tensor() {
-  if (impl_) release(impl_);
 }
 
 static TensorImpl& checked(const Tensor& tensor, const char* what) {
@@ -297,7 +295,6 @@ const char* type_name(float) { return "float"; }
 const char* type_name(double) { return "double"; }
 const char* type_name(int) { return "int"; }
 const char* type_name(int64_t) { return "int64_t"; }
-const char* type_name(bool) { return "bool"; }
 
 // A value converted to the caller's type, refusing what the type cannot hold (casting NaN, an infinity or
 // an out-of-range value to an integer is undefined behaviour), as PyTorch's item() does.
@@ -333,8 +330,9 @@ Out Tensor::item() const {
   if (impl.numel != 1)
     throw std::invalid_argument("item: a tensor with " + std::to_string(impl.numel) +
                                 " elements cannot be converted to a scalar");
-  XG_DISPATCH_ALL(impl.dtype, return convert<Out>(*impl.data<T>(), "item"));
-  unsupported_dtype(impl.dtype);
+  Out value{};
+  XG_DISPATCH_ALL(impl.dtype, value = convert<Out>(*impl.data<T>(), "item"));
+  return value;
 }
 template float Tensor::item<float>() const;
 template double Tensor::item<double>() const;
@@ -485,29 +483,34 @@ static Tensor make_for(const char* op, Shape shape, Dtype dtype) {
   return make_tensor(std::move(shape), dtype);
 }
 
-static Tensor filled(const char* op, Shape shape, double value, TensorOptions options) {
+static Tensor filled(const char* op, Shape shape, const Scalar& value, TensorOptions options) {
   check_fill_value(op, value, options.dtype());
   Tensor result = make_for(op, std::move(shape), options.dtype());
-  XG_DISPATCH_ALL(options.dtype(), std::fill_n(result.impl()->data<T>(), result.numel(), convert<T>(value, op)));
+  XG_DISPATCH_ALL(options.dtype(), std::fill_n(result.impl()->data<T>(), result.numel(), value.to<T>()));
   return finish(result, options);
 }
 
-Tensor scalar_tensor(double value, TensorOptions options) { return filled("scalar_tensor", {}, value, options); }
+Tensor scalar_tensor(Scalar value, TensorOptions options) { return filled("scalar_tensor", {}, value, options); }
 Tensor empty(Shape shape, TensorOptions options) { return finish(make_for("empty", shape, options.dtype()), options); }
-Tensor full(Shape shape, double value, TensorOptions options) { return filled("full", std::move(shape), value, options); }
-Tensor zeros(Shape shape, TensorOptions options) { return filled("zeros", std::move(shape), 0.0, options); }
-Tensor ones(Shape shape, TensorOptions options) { return filled("ones", std::move(shape), 1.0, options); }
+Tensor full(Shape shape, Scalar value, TensorOptions options) {
+  if (!options.has_dtype()) options = options.dtype(value.isBoolean() ? kBool : value.isIntegral(false) ? kInt64 : kFloat32);
+  return filled("full", std::move(shape), value, options);
+}
+Tensor zeros(Shape shape, TensorOptions options) { return filled("zeros", std::move(shape), 0, options); }
+Tensor ones(Shape shape, TensorOptions options) { return filled("ones", std::move(shape), 1, options); }
 Tensor zeros_like(const Tensor& like, TensorOptions options) {
   return zeros(checked(like, "zeros_like").shape, options);
 }
-Tensor zeros_like(const Tensor& like) {
-  const TensorImpl& impl = checked(like, "zeros_like");
-  return zeros(impl.shape, dtype(impl.dtype));
+// The shape comes from a tensor and the value fits every dtype: no checks needed (the engine seeds every
+// backward with ones_like).
+static Tensor filled_like(const Tensor& like, const char* op, int value) {
+  const TensorImpl& impl = checked(like, op);
+  Tensor result = make_tensor(impl.shape, impl.dtype);
+  XG_DISPATCH_ALL(impl.dtype, std::fill_n(result.impl()->data<T>(), impl.numel, static_cast<T>(value)));
+  return result;
 }
-Tensor ones_like(const Tensor& like) {
-  const TensorImpl& impl = checked(like, "ones_like");
-  return ones(impl.shape, dtype(impl.dtype));
-}
+Tensor zeros_like(const Tensor& like) { return filled_like(like, "zeros_like", 0); }
+Tensor ones_like(const Tensor& like) { return filled_like(like, "ones_like", 1); }
 
 Tensor arange(double start, double end, double step, TensorOptions options) {
   if (step == 0 || !std::isfinite(start) || !std::isfinite(end) || !std::isfinite(step))

@@ -219,35 +219,32 @@ int64_t normalize_dim(int64_t dim, int64_t rank, const char* op);
       ::xgrad::unsupported_dtype(xg_dtype_);        \
     }                                               \
   } while (0)
-#define XG_DISPATCH_ALL(DTYPE, ...)                 \
-  do {                                              \
-    switch (DTYPE) {                                \
-      case ::xgrad::Dtype::Float64: {               \
-        using T = double;                           \
-        __VA_ARGS__;                                \
-        break;                                      \
-      }                                             \
-      case ::xgrad::Dtype::Float32: {               \
-        using T = float;                            \
-        __VA_ARGS__;                                \
-        break;                                      \
-      }                                             \
-      case ::xgrad::Dtype::Int64: {                 \
-        using T = int64_t;                          \
-        __VA_ARGS__;                                \
-        break;                                      \
-      }                                             \
-      case ::xgrad::Dtype::Int32: {                 \
-        using T = int32_t;                          \
-        __VA_ARGS__;                                \
-        break;                                      \
-      }                                             \
-      case ::xgrad::Dtype::Bool: {                  \
-        using T = bool;                             \
-        __VA_ARGS__;                                \
-        break;                                      \
-      }                                             \
-    }                                               \
+// The floating cases stay inline; the integer and bool ones run in a cold out-of-line lambda, so the
+// hot path of every op keeps the code size (and instruction-cache footprint) of a float-only build.
+// The body must not `return` (it may run inside that lambda).
+#define XG_DISPATCH_ALL(DTYPE, ...)                                  \
+  do {                                                               \
+    const ::xgrad::Dtype xg_dtype_ = (DTYPE);                        \
+    if (xg_dtype_ == ::xgrad::kFloat32) {                            \
+      using T = float;                                               \
+      __VA_ARGS__;                                                   \
+    } else if (xg_dtype_ == ::xgrad::kFloat64) {                     \
+      using T = double;                                              \
+      __VA_ARGS__;                                                   \
+    } else {                                                         \
+      [&]() __attribute__((noinline, cold)) {                        \
+        if (xg_dtype_ == ::xgrad::kInt64) {                          \
+          using T = int64_t;                                         \
+          __VA_ARGS__;                                               \
+        } else if (xg_dtype_ == ::xgrad::kInt32) {                   \
+          using T = int32_t;                                         \
+          __VA_ARGS__;                                               \
+        } else {                                                     \
+          using T = bool;                                            \
+          __VA_ARGS__;                                               \
+        }                                                            \
+      }();                                                           \
+    }                                                                \
   } while (0)
 
 }  // namespace xgrad

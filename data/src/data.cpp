@@ -64,10 +64,11 @@ Example TensorDataset::get(size_t index) const {
 }
 
 Example TensorDataset::get_batch(const std::vector<size_t>& indices) const {
+  const size_t count = size();
   for (size_t index : indices)
-    if (index >= size())
+    if (index >= count)
       throw std::out_of_range("TensorDataset: index " + std::to_string(index) + " out of range for " +
-                              std::to_string(size()) + " examples");
+                              std::to_string(count) + " examples");
   NoGradGuard no_grad;
   std::vector<int64_t> rows(indices.begin(), indices.end());
   return {index_select(data_, 0, rows), index_select(targets_, 0, rows)};

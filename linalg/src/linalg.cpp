@@ -195,8 +195,8 @@ Tensor solve(const Tensor& A, const Tensor& B) {
     throw std::invalid_argument("linalg.solve: Incompatible shapes of A and B for the equation AX = B (" +
                                 shape_string(A.shape()) + " and " + shape_string(B.shape()) + ")");
   Shape batch = broadcast_batch("linalg.solve", batch_shape(A), batch_shape(b));
-  Tensor a = batch == batch_shape(A) ? A : broadcast_to(A, concat(batch, {n, n}));
-  if (batch != batch_shape(b)) b = broadcast_to(b, concat(batch, {n, b.size(-1)}));
+  Tensor a = batch == batch_shape(A) ? A : broadcast_to(A, concat(batch, {n, n})).contiguous();
+  if (batch != batch_shape(b)) b = broadcast_to(b, concat(batch, {n, b.size(-1)})).contiguous();
   Tensor X = solve_square("linalg.solve", a, b);
   return vector_case ? X.squeeze(-1) : X;
 }
@@ -204,7 +204,7 @@ Tensor solve(const Tensor& A, const Tensor& B) {
 Tensor inv(const Tensor& A) {
   check_square("linalg.inv", A);
   const int64_t n = A.size(-1);
-  Tensor identity = broadcast_to(eye(n, A.dtype()), A.shape());
+  Tensor identity = broadcast_to(eye(n, A.dtype()), A.shape()).contiguous();
   Tensor out;
   {
     NoGradGuard no_grad;  // its own node below: -A^{-T} G A^{-T}, from the saved inverse
@@ -701,8 +701,8 @@ std::tuple<Tensor, Tensor, Tensor, Tensor> lstsq(const Tensor& A, const Tensor& 
                                 std::string(vector_case ? "1" : "2") + "): shapes " + shape_string(A.shape()) +
                                 " and " + shape_string(B.shape()));
   const Shape batch = broadcast_batch("linalg.lstsq", batch_shape(A), batch_shape(b));
-  Tensor a = batch == batch_shape(A) ? A : broadcast_to(A, concat(batch, {m, n}));
-  if (batch != batch_shape(b)) b = broadcast_to(b, concat(batch, {m, k}));
+  Tensor a = batch == batch_shape(A) ? A : broadcast_to(A, concat(batch, {m, n})).contiguous();
+  if (batch != batch_shape(b)) b = broadcast_to(b, concat(batch, {m, k})).contiguous();
   const double eps = A.dtype() == kFloat32 ? std::numeric_limits<float>::epsilon()
                                            : std::numeric_limits<double>::epsilon();
   const double cutoff = rcond.value_or(eps * static_cast<double>(std::max(m, n)));

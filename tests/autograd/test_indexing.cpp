@@ -79,3 +79,66 @@ TEST_CASE("bad indices are refused with clear errors") {
   CHECK_THROWS_WITH_AS(x.index({Slice(0, 2, 0)}), doctest::Contains("step"), std::invalid_argument);
   CHECK_THROWS_WITH_AS(x.index({2}), doctest::Contains("out of bounds"), std::out_of_range);
 }
+
+TEST_CASE("several index tensors broadcast together, as PyTorch's advanced indexing") {
+  xg::Tensor x = cube();
+  xg::Tensor i = longs({0, 1}, {2}), j = longs({1, 2}, {2});
+  xg::Tensor pairs = x.index({i, j});  // torch: x[i, j]
+  CHECK(pairs.shape() == xg::Shape{2, 4});
+  check_values(pairs, {4, 5, 6, 7, 20, 21, 22, 23});
+  xg::Tensor adjacent = x.index({Slice(), longs({0, 2}, {2}), longs({1, 3}, {2})});  // x[:, [0, 2], [1, 3]]
+  CHECK(adjacent.shape() == xg::Shape{2, 2});
+  check_values(adjacent, {1, 11, 13, 23});
+  xg::Tensor apart = x.index({longs({0, 1}, {2}), Slice(), longs({1, 3}, {2})});  // separated: B goes first
+  CHECK(apart.shape() == xg::Shape{2, 3});
+  check_values(apart, {1, 5, 9, 15, 19, 23});
+  xg::Tensor grid = x.index({longs({0, 1}, {2, 1}), longs({0, 2}, {2})});  // [[0], [1]] with [0, 2]
+  CHECK(grid.shape() == xg::Shape{2, 2, 4});
+  check_values(grid, {0, 1, 2, 3, 8, 9, 10, 11, 12, 13, 14, 15, 20, 21, 22, 23});
+  check_values(x.index({1, longs({0, 2}, {2}), -1}), {15, 23});
+  // A mask over two dims of a strided tensor (no copy of the tensor is needed to read it).
+  xg::Tensor y = x.permute({2, 0, 1});
+  xg::Tensor m = xg::tensor({0, 1, 0, 1, 0, 1, 0, 1}, {4, 2}, xg::dtype(xg::kBool));  // torch: y.sum(2) > 30
+  xg::Tensor picked = y.index({m});
+  CHECK(picked.shape() == xg::Shape{4, 3});
+  check_values(picked, {12, 16, 20, 13, 17, 21, 14, 18, 22, 15, 19, 23});
+  xg::Tensor m2 = xg::tensor({1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0}, {3, 4}, xg::dtype(xg::kBool));
+  check_values(x.index({Slice(), m2}), {0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22});
+  CHECK_THROWS_WITH_AS(x.index({longs({0, 1}, {2}), longs({0, 1, 2}, {3})}),
+                       doctest::Contains("could not be broadcast together with shapes [2], [3]"), std::invalid_argument);
+}
+
+TEST_CASE("index_put_ with several tensors and on strided tensors, as PyTorch") {
+  xg::Tensor z = xg::zeros({2, 3, 4});
+  z.index_put_({longs({0, 1}, {2}), longs({1, 2}, {2})}, xg::tensor({1.0, 2.0, 3.0, 4.0}));
+  check_values(z, {0, 0, 0, 0, 1, 2, 3, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 2, 3, 4});
+  xg::Tensor base = xg::zeros({4, 2, 3});
+  xg::Tensor strided = base.permute({1, 2, 0});  // [2, 3, 4], a view
+  strided.index_put_({longs({1, 0}, {2}), Slice(), longs({3, 0}, {2})}, 5.0);
+  check_values(strided.contiguous(), {5, 0, 0, 0, 5, 0, 0, 0, 5, 0, 0, 0, 0, 0, 0, 5, 0, 0, 0, 5, 0, 0, 0, 5});
+  CHECK(base.sum().item() == 30);  // the writes went to the base's storage
+  xg::Tensor w = xg::zeros({3, 4}).t();
+  w.index_put_({xg::ones({4}, xg::kBool)}, xg::arange(0, 3));  // torch: w.sum(1) == 0, all true
+  check_values(w.contiguous(), {0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2});
+}
+
+TEST_CASE("gradients through several index tensors equal PyTorch's") {
+  xg::Tensor a = xg::arange(0, 12, 1, xg::TensorOptions().requires_grad(true));
+  xg::Tensor b = a.reshape({3, 4}) * 1;
+  xg::Tensor v = xg::tensor({10.0, 20.0}, xg::requires_grad());
+  b.index_put_({longs({0, 2}, {2}), longs({1, 3}, {2})}, v);
+  (b * xg::arange(0, 12).reshape({3, 4})).sum().backward();
+  check_values(a.grad(), {0, 0, 2, 3, 4, 5, 6, 7, 8, 9, 10, 0});
+  check_values(v.grad(), {1, 11});
+  xg::Tensor c = xg::arange(0, 12, 1, xg::TensorOptions().requires_grad(true));
+  (c.reshape({3, 4}).index({longs({0, 0, 2}, {3}), longs({1, 1, 3}, {3})}) * xg::tensor({1.0, 2.0, 3.0})).sum().backward();
+  check_values(c.grad(), {0, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3});  // repeated positions accumulate
+  auto f = [](const std::vector<xg::Tensor>& in) {
+    xg::Tensor x = in[0].t() * 1.0;  // strided
+    x.index_put_({longs({0, 2}, {2}), longs({1, 0}, {2})}, in[1]);
+    return x.index({longs({1, 2, 2}, {3}), longs({0, 0, 1}, {3})}) * x.index({Slice(), longs({1}, {1})}).sum();
+  };
+  std::vector<xg::Tensor> inputs = {random_input({3, 3}), random_input({2})};
+  CHECK(xg::autograd::gradcheck(f, inputs));
+  CHECK(xg::autograd::gradgradcheck(f, inputs));
+}

@@ -246,3 +246,15 @@ TEST_CASE("matmul reads transposed views in place and differentiates through the
   CHECK(xg::autograd::gradcheck(f, {x, w}));
   CHECK(xg::autograd::gradgradcheck(f, {x, w}));
 }
+
+TEST_CASE("broadcast_to is a view, as PyTorch's (expand)") {
+  xg::Tensor x = xg::tensor({1.0, 2.0, 3.0}, xg::requires_grad());
+  xg::Tensor wide = xg::broadcast_to(x, {2, 3});
+  CHECK(wide.is_view());
+  CHECK(wide.strides() == xg::Shape{0, 1});
+  check_values(wide, {1, 2, 3, 1, 2, 3});
+  (wide * xg::tensor({1.0, 2.0, 3.0, 4.0, 5.0, 6.0}, {2, 3})).sum().backward();
+  check_values(x.grad(), {5, 7, 9});  // torch: x.broadcast_to((2, 3)) with these weights
+  CHECK_THROWS_WITH_AS(xg::broadcast_to(x, {3, 2}), doctest::Contains("cannot broadcast"), std::invalid_argument);
+  CHECK_THROWS_AS(xg::broadcast_to(x, {}), std::invalid_argument);
+}

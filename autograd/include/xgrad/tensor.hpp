@@ -8,6 +8,7 @@
 #include <optional>
 #include <type_traits>
 #include <string>
+#include <tuple>
 #include <vector>
 
 namespace xgrad {
@@ -26,14 +27,50 @@ const char* dtype_name(Dtype dtype);  // "float32", "int64", "bool", ...
 inline bool is_floating_point(Dtype dtype) { return dtype == kFloat32 || dtype == kFloat64; }
 std::string shape_string(const Shape& shape);  // "[3, 2]"
 
+// A C++ number given to an op, as LibTorch's Scalar. It remembers whether it was written as a bool, an
+// integer or a floating-point number, because PyTorch's type promotion depends on it: an int64 tensor
+// times 2 stays int64, times 2.0 is float32.
+class Scalar {
+ public:
+  enum class Kind : uint8_t { Bool, Integral, Floating };
+  Scalar() : Scalar(int64_t(0)) {}
+  Scalar(double value) : kind_(Kind::Floating), floating_(value) {}
+  template <class T, std::enable_if_t<std::is_integral<T>::value && !std::is_same<T, bool>::value, int> = 0>
+  Scalar(T value) : kind_(Kind::Integral), integral_(static_cast<int64_t>(value)) {}
+  template <class T, std::enable_if_t<std::is_same<T, bool>::value, int> = 0>
+  Scalar(T value) : kind_(Kind::Bool), integral_(value) {}
+  Kind kind() const { return kind_; }
+  bool isFloatingPoint() const { return kind_ == Kind::Floating; }
+  bool isIntegral(bool includeBool) const { return kind_ == Kind::Integral || (includeBool && kind_ == Kind::Bool); }
+  bool isBoolean() const { return kind_ == Kind::Bool; }
+  // Conversions as static_cast (a floating value to an integer type truncates; to bool, nonzero is true).
+  template <class T>
+  T to() const {
+    if constexpr (std::is_same<T, bool>::value) return kind_ == Kind::Floating ? floating_ != 0 : integral_ != 0;
+    else return kind_ == Kind::Floating ? static_cast<T>(floating_) : static_cast<T>(integral_);
+  }
+  double toDouble() const { return to<double>(); }
+  float toFloat() const { return to<float>(); }
+  int64_t toLong() const { return to<int64_t>(); }
+  int toInt() const { return to<int>(); }
+  bool toBool() const { return to<bool>(); }
+
+ private:
+  Kind kind_;
+  double floating_ = 0;
+  int64_t integral_ = 0;
+};
+std::ostream& operator<<(std::ostream& out, const Scalar& scalar);
+
 // Chainable creation options, as in PyTorch: TensorOptions().dtype(kFloat64).requires_grad(true).
 class TensorOptions {
  public:
   TensorOptions() = default;
-  TensorOptions(Dtype value) : dtype_(value) {}  // implicit, as LibTorch's: zeros({3}, xg::kInt64)
+  TensorOptions(Dtype value) : dtype_(value), has_dtype_(true) {}  // implicit, as LibTorch's: zeros({3}, xg::kInt64)
   TensorOptions dtype(Dtype value) const {
     TensorOptions copy = *this;
     copy.dtype_ = value;
+    copy.has_dtype_ = true;
     return copy;
   }
   TensorOptions requires_grad(bool value) const {
@@ -41,11 +78,13 @@ class TensorOptions {
     copy.requires_grad_ = value;
     return copy;
   }
-  Dtype dtype() const { return dtype_; }
+  Dtype dtype() const { return dtype_; }  // kFloat32 unless set
+  bool has_dtype() const { return has_dtype_; }
   bool requires_grad() const { return requires_grad_; }
 
  private:
   Dtype dtype_ = kFloat32;
+  bool has_dtype_ = false;  // full() infers the dtype from its value when none was given, as LibTorch's
   bool requires_grad_ = false;
 };
 inline TensorOptions requires_grad(bool value = true) { return TensorOptions().requires_grad(value); }
@@ -60,17 +99,30 @@ class TensorIndex;
 class Tensor {
  public:
   Tensor() = default;
-  Tensor(const Tensor& other);
+  // Handles are copied, moved and dropped all the time (temporaries, holders that stay empty): the null
+  // tests are inline, the reference counting out of line.
+  Tensor(const Tensor& other) : impl_(other.impl_) {
+    if (impl_) retain_impl(impl_);
+  }
   Tensor(Tensor&& other) noexcept : impl_(other.impl_) { other.impl_ = nullptr; }
   Tensor& operator=(const Tensor& other) &;
-  Tensor& operator=(Tensor&& other) & noexcept;
+  Tensor& operator=(Tensor&& other) & noexcept {
+    if (this != &other) {
+      if (impl_) release_impl(impl_);
+      impl_ = other.impl_;
+      other.impl_ = nullptr;
+    }
+    return *this;
+  }
   // Assigning to a temporary writes into it, as in LibTorch: `x[0] = y` copies y into row 0 of x,
   // `w[0][0] = 0.5` fills that element (under NoGradGuard for a parameter).
   Tensor& operator=(const Tensor& other) &&;
   Tensor& operator=(Tensor&& other) &&;
-  Tensor& operator=(double value) &&;
-  ~Tensor();
-  explicit Tensor(TensorImpl* impl);  // adopts one reference; for the library's own code
+  Tensor& operator=(Scalar value) &&;
+  ~Tensor() {
+    if (impl_) release_impl(impl_);
+  }
+  explicit Tensor(TensorImpl* impl) : impl_(impl) {}  // adopts one reference; for the library's own code
 
   // --- metadata
   bool defined() const { return impl_ != nullptr; }
@@ -103,7 +155,7 @@ class Tensor {
   template <class T> const T* data_ptr() const;
 
   // --- ops (also available as free functions)
-  Tensor pow(double exponent) const;
+  Tensor pow(Scalar exponent) const;
   Tensor pow(const Tensor& exponent) const;
   Tensor exp() const;
   Tensor log() const;
@@ -113,7 +165,7 @@ class Tensor {
   Tensor sigmoid() const;
   Tensor relu() const;
   Tensor erf() const;
-  Tensor clamp(double min, double max) const;
+  Tensor clamp(Scalar min, Scalar max) const;  // min > max gives max everywhere, as PyTorch
   Tensor sum() const;
   Tensor sum(std::vector<int64_t> dims, bool keepdim = false) const;
   Tensor mean() const;
@@ -122,6 +174,140 @@ class Tensor {
   Tensor min() const;
   Tensor matmul(const Tensor& other) const;
   Tensor index_select(int64_t dim, std::vector<int64_t> indices) const;
+  // --- comparison, logical, reductions over dims (ops_compare.cpp, ops_reduce_dim.cpp)
+  // Comparisons give kBool tensors, computed in the operands' promoted dtype (torch.result_type).
+  Tensor eq(const Tensor& other) const;
+  Tensor eq(Scalar other) const;
+  Tensor ne(const Tensor& other) const;
+  Tensor ne(Scalar other) const;
+  Tensor lt(const Tensor& other) const;
+  Tensor lt(Scalar other) const;
+  Tensor le(const Tensor& other) const;
+  Tensor le(Scalar other) const;
+  Tensor gt(const Tensor& other) const;
+  Tensor gt(Scalar other) const;
+  Tensor ge(const Tensor& other) const;
+  Tensor ge(Scalar other) const;
+  Tensor where(const Tensor& condition, const Tensor& other) const;  // xg::where(condition, *this, other)
+  Tensor where(const Tensor& condition, Scalar other) const;
+  Tensor masked_fill(const Tensor& mask, Scalar value) const;  // mask: kBool, broadcast with this tensor
+  Tensor masked_fill(const Tensor& mask, const Tensor& value) const;  // value: a 0-d tensor (differentiable)
+  Tensor& masked_fill_(const Tensor& mask, Scalar value);
+  Tensor& masked_fill_(const Tensor& mask, const Tensor& value);
+  Tensor logical_and(const Tensor& other) const;
+  Tensor logical_or(const Tensor& other) const;
+  Tensor logical_xor(const Tensor& other) const;
+  Tensor logical_not() const;
+  Tensor isnan() const;
+  Tensor isinf() const;
+  Tensor isfinite() const;
+  Tensor any() const;
+  Tensor any(int64_t dim, bool keepdim = false) const;
+  Tensor all() const;
+  Tensor all(int64_t dim, bool keepdim = false) const;
+  bool allclose(const Tensor& other, double rtol = 1e-05, double atol = 1e-08, bool equal_nan = false) const;
+  bool equal(const Tensor& other) const;  // same shape and values (dtypes may differ)
+  Tensor isclose(const Tensor& other, double rtol = 1e-05, double atol = 1e-08, bool equal_nan = false) const;
+  Tensor nan_to_num(std::optional<double> nan = std::nullopt, std::optional<double> posinf = std::nullopt,
+                    std::optional<double> neginf = std::nullopt) const;
+  Tensor& nan_to_num_(std::optional<double> nan = std::nullopt, std::optional<double> posinf = std::nullopt,
+                      std::optional<double> neginf = std::nullopt);
+  // (values, int64 indices); ties and NaNs give the first position, as in PyTorch.
+  std::tuple<Tensor, Tensor> max(int64_t dim, bool keepdim = false) const;
+  std::tuple<Tensor, Tensor> min(int64_t dim, bool keepdim = false) const;
+  Tensor argmax(std::optional<int64_t> dim = std::nullopt, bool keepdim = false) const;
+  Tensor argmin(std::optional<int64_t> dim = std::nullopt, bool keepdim = false) const;
+  Tensor amax(std::vector<int64_t> dims = {}, bool keepdim = false) const;  // {}: every dimension
+  Tensor amin(std::vector<int64_t> dims = {}, bool keepdim = false) const;
+  Tensor prod(std::optional<Dtype> dtype = std::nullopt) const;  // integer and bool inputs give int64
+  Tensor prod(int64_t dim, bool keepdim = false, std::optional<Dtype> dtype = std::nullopt) const;
+  Tensor var(bool unbiased = true) const;
+  Tensor var(std::vector<int64_t> dims, bool unbiased = true, bool keepdim = false) const;
+  Tensor var(std::vector<int64_t> dims, std::optional<int64_t> correction, bool keepdim = false) const;
+  Tensor var(int dim) const;  // var({dim}), as LibTorch's: var(0) is not var(unbiased = false)
+  Tensor std(bool unbiased = true) const;
+  Tensor std(std::vector<int64_t> dims, bool unbiased = true, bool keepdim = false) const;
+  Tensor std(std::vector<int64_t> dims, std::optional<int64_t> correction, bool keepdim = false) const;
+  Tensor std(int dim) const;
+  Tensor norm(double p = 2) const;
+  Tensor norm(std::optional<double> p, std::vector<int64_t> dims, bool keepdim = false) const;
+  Tensor logsumexp(std::vector<int64_t> dims, bool keepdim = false) const;
+  Tensor cumsum(int64_t dim, std::optional<Dtype> dtype = std::nullopt) const;
+  Tensor cumprod(int64_t dim, std::optional<Dtype> dtype = std::nullopt) const;
+
+  // --- more element-wise ops and in-place random fills (ops_unary.cpp, ops_random.cpp)
+  // Integer and bool inputs follow PyTorch: sin..rsqrt and reciprocal compute in float32; square, sign,
+  // floor, ceil, round and trunc keep integer dtypes. sign, floor, ceil, round and trunc have zero gradient.
+  Tensor sin() const;
+  Tensor cos() const;
+  Tensor tan() const;
+  Tensor atan() const;
+  Tensor log1p() const;
+  Tensor expm1() const;
+  Tensor log2() const;
+  Tensor log10() const;
+  Tensor rsqrt() const;
+  Tensor square() const;
+  Tensor sign() const;
+  Tensor floor() const;
+  Tensor ceil() const;
+  Tensor round() const;                  // halves to even, as PyTorch
+  Tensor round(int64_t decimals) const;  // floating point only
+  Tensor trunc() const;
+  Tensor frac() const;
+  Tensor reciprocal() const;
+  Tensor maximum(const Tensor& other) const;  // NaN wins; ties share the gradient equally
+  Tensor minimum(const Tensor& other) const;
+  Tensor clamp_min(Scalar min) const;
+  Tensor clamp_max(Scalar max) const;
+  Tensor lerp(const Tensor& end, double weight) const;  // self + weight * (end - self)
+  Tensor lerp(const Tensor& end, const Tensor& weight) const;
+  Tensor addcmul(const Tensor& tensor1, const Tensor& tensor2, double value = 1) const;  // self + value * t1 * t2
+  Tensor addcdiv(const Tensor& tensor1, const Tensor& tensor2, double value = 1) const;  // self + value * t1 / t2
+  Tensor remainder(const Tensor& other) const;  // sign of the divisor (Python's %)
+  Tensor remainder(Scalar other) const;
+  Tensor fmod(const Tensor& other) const;  // sign of the dividend (C's fmod)
+  Tensor fmod(Scalar other) const;
+  Tensor& sin_();
+  Tensor& cos_();
+  Tensor& tan_();
+  Tensor& atan_();
+  Tensor& log1p_();
+  Tensor& expm1_();
+  Tensor& log2_();
+  Tensor& log10_();
+  Tensor& rsqrt_();
+  Tensor& square_();
+  Tensor& sign_();
+  Tensor& floor_();
+  Tensor& ceil_();
+  Tensor& round_();
+  Tensor& round_(int64_t decimals);
+  Tensor& trunc_();
+  Tensor& frac_();
+  Tensor& reciprocal_();
+  Tensor& clamp_min_(Scalar min);
+  Tensor& clamp_max_(Scalar max);
+  Tensor& lerp_(const Tensor& end, double weight);
+  Tensor& lerp_(const Tensor& end, const Tensor& weight);
+  Tensor& addcmul_(const Tensor& tensor1, const Tensor& tensor2, double value = 1);
+  Tensor& addcdiv_(const Tensor& tensor1, const Tensor& tensor2, double value = 1);
+  Tensor& remainder_(const Tensor& other);
+  Tensor& remainder_(Scalar other);
+  Tensor& fmod_(const Tensor& other);
+  Tensor& fmod_(Scalar other);
+  // Sampling from manual_seed's per-thread generator. Fills are in-place ops like the others (refused on
+  // leaves that require grad while grad mode is on); the old value gets a zero gradient.
+  Tensor bernoulli() const;          // 1 with probability self (floating, in [0, 1]), else 0
+  Tensor bernoulli(double p) const;  // self's shape and dtype, 1 with probability p
+  Tensor multinomial(int64_t num_samples, bool replacement = false) const;  // int64 category indices
+  Tensor& bernoulli_(const Tensor& p);  // p broadcasts to self's shape
+  Tensor& bernoulli_(double p = 0.5);
+  Tensor& normal_(double mean = 0, double std = 1);
+  Tensor& uniform_(double from = 0, double to = 1);      // [from, to)
+  Tensor& random_(int64_t from, std::optional<int64_t> to);  // integers in [from, to); nullopt: up to the dtype's max
+  Tensor& random_(int64_t to);                                // [0, to)
+  Tensor& random_();  // [0, 2^mantissa] for floating dtypes, [0, max] for integers
 
   // --- layout: strides and offset count elements; see the README's Memory section
   int64_t stride(int64_t dim) const;
@@ -152,12 +338,12 @@ class Tensor {
   Tensor diagonal(int64_t offset = 0, int64_t dim1 = 0, int64_t dim2 = 1) const;
 
   // --- LibTorch's indexing (xg::indexing): x.index({Slice(0, 2), 1}), x.index({"...", None}),
-  // x.index({mask}), x.index_put_({Slice(), 0}, 1.0). Integers, slices, None and "..." give views; an
-  // int64/int32 or bool index tensor (one per call) copies, as in PyTorch.
+  // x.index({mask}), x.index_put_({Slice(), 0}, 1.0). Integers, slices, None and "..." give views;
+  // int64/int32 or bool index tensors (several broadcast together) copy, as in PyTorch.
   Tensor index(std::initializer_list<indexing::TensorIndex> indices) const;
   Tensor index(const std::vector<indexing::TensorIndex>& indices) const;
   Tensor& index_put_(std::initializer_list<indexing::TensorIndex> indices, const Tensor& value);
-  Tensor& index_put_(std::initializer_list<indexing::TensorIndex> indices, double value);
+  Tensor& index_put_(std::initializer_list<indexing::TensorIndex> indices, Scalar value);
   Tensor& index_put_(const std::vector<indexing::TensorIndex>& indices, const Tensor& value);
   Tensor operator-() const;
 
@@ -167,27 +353,29 @@ class Tensor {
   Tensor& operator-=(const Tensor& other);
   Tensor& operator*=(const Tensor& other);
   Tensor& operator/=(const Tensor& other);
-  Tensor& operator+=(double value);
-  Tensor& operator-=(double value);
-  Tensor& operator*=(double value);
-  Tensor& operator/=(double value);
+  Tensor& operator+=(Scalar value);
+  Tensor& operator-=(Scalar value);
+  Tensor& operator*=(Scalar value);
+  Tensor& operator/=(Scalar value);
   Tensor& add_(const Tensor& other);
   Tensor& sub_(const Tensor& other);
   Tensor& mul_(const Tensor& other);
   Tensor& div_(const Tensor& other);
-  Tensor& add_(double value);
-  Tensor& sub_(double value);
-  Tensor& mul_(double value);
-  Tensor& div_(double value);
+  Tensor& add_(Scalar value);
+  Tensor& sub_(Scalar value);
+  Tensor& mul_(Scalar value);
+  Tensor& div_(Scalar value);
   Tensor& neg_();
-  Tensor& clamp_(double min, double max);
+  Tensor& clamp_(Scalar min, Scalar max);
   Tensor& zero_();
-  Tensor& fill_(double value);
+  Tensor& fill_(Scalar value);
   Tensor& copy_(const Tensor& source);  // broadcasts and converts the source; differentiable
 
   TensorImpl* impl() const { return impl_; }
 
  private:
+  static void retain_impl(TensorImpl* impl) noexcept;
+  static void release_impl(TensorImpl* impl) noexcept;
   TensorImpl* impl_ = nullptr;
 };
 
@@ -242,11 +430,12 @@ class TensorIndex {
 // --- factories (options last)
 Tensor tensor(std::vector<double> values, Shape shape, TensorOptions options = {});
 Tensor tensor(std::vector<double> values, TensorOptions options = {});
-Tensor scalar_tensor(double value, TensorOptions options = {});
+Tensor scalar_tensor(Scalar value, TensorOptions options = {});  // float32 unless options say
 Tensor empty(Shape shape, TensorOptions options = {});
 Tensor zeros(Shape shape, TensorOptions options = {});
 Tensor ones(Shape shape, TensorOptions options = {});
-Tensor full(Shape shape, double value, TensorOptions options = {});
+// Without a dtype in options, the value decides: bool, int64 for an integer, float32 (as LibTorch).
+Tensor full(Shape shape, Scalar value, TensorOptions options = {});
 Tensor zeros_like(const Tensor& like, TensorOptions options);
 Tensor zeros_like(const Tensor& like);
 Tensor ones_like(const Tensor& like);
@@ -261,14 +450,14 @@ Tensor add(const Tensor& a, const Tensor& b);
 Tensor sub(const Tensor& a, const Tensor& b);
 Tensor mul(const Tensor& a, const Tensor& b);
 Tensor div(const Tensor& a, const Tensor& b);
-Tensor add(const Tensor& a, double b);
-Tensor sub(const Tensor& a, double b);
-Tensor mul(const Tensor& a, double b);
-Tensor div(const Tensor& a, double b);
+Tensor add(const Tensor& a, Scalar b);
+Tensor sub(const Tensor& a, Scalar b);
+Tensor mul(const Tensor& a, Scalar b);
+Tensor div(const Tensor& a, Scalar b);
 Tensor neg(const Tensor& a);
-Tensor rsub(const Tensor& a, double b);  // b - a
-Tensor rdiv(const Tensor& a, double b);  // b / a
-Tensor pow(const Tensor& base, double exponent);
+Tensor rsub(const Tensor& a, Scalar b);  // b - a
+Tensor rdiv(const Tensor& a, Scalar b);  // b / a
+Tensor pow(const Tensor& base, Scalar exponent);
 Tensor pow(const Tensor& base, const Tensor& exponent);
 Tensor exp(const Tensor& x);
 Tensor log(const Tensor& x);
@@ -278,7 +467,7 @@ Tensor tanh(const Tensor& x);
 Tensor sigmoid(const Tensor& x);
 Tensor relu(const Tensor& x);
 Tensor erf(const Tensor& x);
-Tensor clamp(const Tensor& x, double min, double max);
+Tensor clamp(const Tensor& x, Scalar min, Scalar max);
 Tensor sum(const Tensor& x);
 Tensor sum(const Tensor& x, std::vector<int64_t> dims, bool keepdim = false);
 Tensor mean(const Tensor& x);
@@ -292,7 +481,7 @@ Tensor reshape(const Tensor& x, Shape shape);
 Tensor unsqueeze(const Tensor& x, int64_t dim);
 Tensor squeeze(const Tensor& x);
 Tensor squeeze(const Tensor& x, int64_t dim);
-Tensor broadcast_to(const Tensor& x, Shape shape);
+Tensor broadcast_to(const Tensor& x, Shape shape);  // a view, as expand
 Tensor sum_to(const Tensor& x, const Shape& shape);  // undoes broadcasting
 Tensor slice(const Tensor& x, int64_t dim, int64_t start, int64_t end, int64_t step = 1);
 Tensor select(const Tensor& x, int64_t dim, int64_t index);
@@ -301,23 +490,169 @@ Tensor permute(const Tensor& x, std::vector<int64_t> dims);
 Tensor diagonal(const Tensor& x, int64_t offset = 0, int64_t dim1 = 0, int64_t dim2 = 1);
 Tensor flatten(const Tensor& x, int64_t start_dim = 0, int64_t end_dim = -1);
 Tensor index_select(const Tensor& x, int64_t dim, std::vector<int64_t> indices);
+// --- comparison, logical, reductions over dims (ops_compare.cpp, ops_reduce_dim.cpp)
+Tensor eq(const Tensor& a, const Tensor& b);
+Tensor eq(const Tensor& a, Scalar b);
+Tensor ne(const Tensor& a, const Tensor& b);
+Tensor ne(const Tensor& a, Scalar b);
+Tensor lt(const Tensor& a, const Tensor& b);
+Tensor lt(const Tensor& a, Scalar b);
+Tensor le(const Tensor& a, const Tensor& b);
+Tensor le(const Tensor& a, Scalar b);
+Tensor gt(const Tensor& a, const Tensor& b);
+Tensor gt(const Tensor& a, Scalar b);
+Tensor ge(const Tensor& a, const Tensor& b);
+Tensor ge(const Tensor& a, Scalar b);
+// condition ? a : b element-wise; the three broadcast, a and b promote; differentiable in a and b.
+Tensor where(const Tensor& condition, const Tensor& a, const Tensor& b);
+Tensor where(const Tensor& condition, const Tensor& a, Scalar b);
+Tensor where(const Tensor& condition, Scalar a, const Tensor& b);
+Tensor where(const Tensor& condition, Scalar a, Scalar b);  // two numbers: bool, int64 or float32 as they promote
+Tensor masked_fill(const Tensor& x, const Tensor& mask, Scalar value);
+Tensor masked_fill(const Tensor& x, const Tensor& mask, const Tensor& value);
+Tensor logical_and(const Tensor& a, const Tensor& b);
+Tensor logical_or(const Tensor& a, const Tensor& b);
+Tensor logical_xor(const Tensor& a, const Tensor& b);
+Tensor logical_not(const Tensor& x);
+Tensor isnan(const Tensor& x);
+Tensor isinf(const Tensor& x);
+Tensor isfinite(const Tensor& x);
+Tensor any(const Tensor& x);
+Tensor any(const Tensor& x, int64_t dim, bool keepdim = false);
+Tensor all(const Tensor& x);
+Tensor all(const Tensor& x, int64_t dim, bool keepdim = false);
+bool allclose(const Tensor& a, const Tensor& b, double rtol = 1e-05, double atol = 1e-08, bool equal_nan = false);
+bool equal(const Tensor& a, const Tensor& b);
+Tensor isclose(const Tensor& a, const Tensor& b, double rtol = 1e-05, double atol = 1e-08, bool equal_nan = false);
+Tensor nan_to_num(const Tensor& x, std::optional<double> nan = std::nullopt, std::optional<double> posinf = std::nullopt,
+                  std::optional<double> neginf = std::nullopt);
+std::tuple<Tensor, Tensor> max(const Tensor& x, int64_t dim, bool keepdim = false);
+std::tuple<Tensor, Tensor> min(const Tensor& x, int64_t dim, bool keepdim = false);
+Tensor argmax(const Tensor& x, std::optional<int64_t> dim = std::nullopt, bool keepdim = false);
+Tensor argmin(const Tensor& x, std::optional<int64_t> dim = std::nullopt, bool keepdim = false);
+Tensor amax(const Tensor& x, std::vector<int64_t> dims = {}, bool keepdim = false);
+Tensor amin(const Tensor& x, std::vector<int64_t> dims = {}, bool keepdim = false);
+Tensor prod(const Tensor& x, std::optional<Dtype> dtype = std::nullopt);
+Tensor prod(const Tensor& x, int64_t dim, bool keepdim = false, std::optional<Dtype> dtype = std::nullopt);
+Tensor var(const Tensor& x, bool unbiased = true);
+Tensor var(const Tensor& x, std::vector<int64_t> dims, bool unbiased = true, bool keepdim = false);
+Tensor var(const Tensor& x, std::vector<int64_t> dims, std::optional<int64_t> correction, bool keepdim = false);
+Tensor var(const Tensor& x, int dim);
+Tensor std(const Tensor& x, bool unbiased = true);
+Tensor std(const Tensor& x, std::vector<int64_t> dims, bool unbiased = true, bool keepdim = false);
+Tensor std(const Tensor& x, std::vector<int64_t> dims, std::optional<int64_t> correction, bool keepdim = false);
+Tensor std(const Tensor& x, int dim);
+Tensor norm(const Tensor& x, double p = 2);
+Tensor norm(const Tensor& x, std::optional<double> p, std::vector<int64_t> dims, bool keepdim = false);
+Tensor logsumexp(const Tensor& x, std::vector<int64_t> dims, bool keepdim = false);
+Tensor cumsum(const Tensor& x, int64_t dim, std::optional<Dtype> dtype = std::nullopt);
+Tensor cumprod(const Tensor& x, int64_t dim, std::optional<Dtype> dtype = std::nullopt);
+// Comparison operators return kBool tensors, as LibTorch's (compare handles with a.impl() == b.impl()).
+inline Tensor operator==(const Tensor& a, const Tensor& b) { return eq(a, b); }
+inline Tensor operator!=(const Tensor& a, const Tensor& b) { return ne(a, b); }
+inline Tensor operator<(const Tensor& a, const Tensor& b) { return lt(a, b); }
+inline Tensor operator<=(const Tensor& a, const Tensor& b) { return le(a, b); }
+inline Tensor operator>(const Tensor& a, const Tensor& b) { return gt(a, b); }
+inline Tensor operator>=(const Tensor& a, const Tensor& b) { return ge(a, b); }
+inline Tensor operator==(const Tensor& a, Scalar b) { return eq(a, b); }
+inline Tensor operator!=(const Tensor& a, Scalar b) { return ne(a, b); }
+inline Tensor operator<(const Tensor& a, Scalar b) { return lt(a, b); }
+inline Tensor operator<=(const Tensor& a, Scalar b) { return le(a, b); }
+inline Tensor operator>(const Tensor& a, Scalar b) { return gt(a, b); }
+inline Tensor operator>=(const Tensor& a, Scalar b) { return ge(a, b); }
+inline Tensor operator==(Scalar a, const Tensor& b) { return eq(b, a); }
+inline Tensor operator!=(Scalar a, const Tensor& b) { return ne(b, a); }
+inline Tensor operator<(Scalar a, const Tensor& b) { return gt(b, a); }
+inline Tensor operator<=(Scalar a, const Tensor& b) { return ge(b, a); }
+inline Tensor operator>(Scalar a, const Tensor& b) { return lt(b, a); }
+inline Tensor operator>=(Scalar a, const Tensor& b) { return le(b, a); }
 Tensor cat(const std::vector<Tensor>& tensors, int64_t dim = 0);
 Tensor stack(const std::vector<Tensor>& tensors, int64_t dim = 0);
 Tensor softmax(const Tensor& x, int64_t dim);
 Tensor log_softmax(const Tensor& x, int64_t dim);
 
+// --- more element-wise ops and random sampling (ops_unary.cpp, ops_random.cpp)
+Tensor sin(const Tensor& x);
+Tensor cos(const Tensor& x);
+Tensor tan(const Tensor& x);
+Tensor atan(const Tensor& x);
+Tensor log1p(const Tensor& x);
+Tensor expm1(const Tensor& x);
+Tensor log2(const Tensor& x);
+Tensor log10(const Tensor& x);
+Tensor rsqrt(const Tensor& x);
+Tensor square(const Tensor& x);
+Tensor sign(const Tensor& x);
+Tensor floor(const Tensor& x);
+Tensor ceil(const Tensor& x);
+Tensor round(const Tensor& x);
+Tensor round(const Tensor& x, int64_t decimals);
+Tensor trunc(const Tensor& x);
+Tensor frac(const Tensor& x);
+Tensor reciprocal(const Tensor& x);
+Tensor& sin_(Tensor& x);
+Tensor& cos_(Tensor& x);
+Tensor& tan_(Tensor& x);
+Tensor& atan_(Tensor& x);
+Tensor& log1p_(Tensor& x);
+Tensor& expm1_(Tensor& x);
+Tensor& log2_(Tensor& x);
+Tensor& log10_(Tensor& x);
+Tensor& rsqrt_(Tensor& x);
+Tensor& square_(Tensor& x);
+Tensor& sign_(Tensor& x);
+Tensor& floor_(Tensor& x);
+Tensor& ceil_(Tensor& x);
+Tensor& round_(Tensor& x);
+Tensor& trunc_(Tensor& x);
+Tensor& frac_(Tensor& x);
+Tensor& reciprocal_(Tensor& x);
+// Activations (floating point only, except hardtanh which also takes integers), as at::silu etc.
+Tensor silu(const Tensor& x);  // x * sigmoid(x)
+Tensor mish(const Tensor& x);  // x * tanh(softplus(x))
+Tensor softplus(const Tensor& x, double beta = 1, double threshold = 20);  // linear where beta * x > threshold
+Tensor elu(const Tensor& x, double alpha = 1, double scale = 1, double input_scale = 1);
+Tensor selu(const Tensor& x);
+Tensor hardtanh(const Tensor& x, double min_val = -1, double max_val = 1);  // gradient 0 at and beyond the bounds
+Tensor& silu_(Tensor& x);
+Tensor& mish_(Tensor& x);
+Tensor& elu_(Tensor& x, double alpha = 1, double scale = 1, double input_scale = 1);
+Tensor& selu_(Tensor& x);
+Tensor& hardtanh_(Tensor& x, double min_val = -1, double max_val = 1);
+Tensor maximum(const Tensor& a, const Tensor& b);
+Tensor minimum(const Tensor& a, const Tensor& b);
+Tensor clamp_min(const Tensor& x, Scalar min);
+Tensor clamp_max(const Tensor& x, Scalar max);
+Tensor& clamp_min_(Tensor& x, Scalar min);
+Tensor& clamp_max_(Tensor& x, Scalar max);
+Tensor lerp(const Tensor& self, const Tensor& end, double weight);
+Tensor lerp(const Tensor& self, const Tensor& end, const Tensor& weight);
+Tensor addcmul(const Tensor& self, const Tensor& tensor1, const Tensor& tensor2, double value = 1);
+Tensor addcdiv(const Tensor& self, const Tensor& tensor1, const Tensor& tensor2, double value = 1);
+Tensor remainder(const Tensor& a, const Tensor& b);
+Tensor remainder(const Tensor& a, Scalar b);
+Tensor fmod(const Tensor& a, const Tensor& b);
+Tensor fmod(const Tensor& a, Scalar b);
+Tensor randint(int64_t low, int64_t high, Shape shape, TensorOptions options = kInt64);  // [low, high)
+Tensor randint(int64_t high, Shape shape, TensorOptions options = kInt64);               // [0, high)
+Tensor randperm(int64_t n, TensorOptions options = kInt64);
+Tensor bernoulli(const Tensor& probabilities);
+Tensor bernoulli(const Tensor& x, double p);
+Tensor bernoulli(const Tensor& x, const Tensor& p);  // x's shape and dtype, p broadcast to it
+Tensor multinomial(const Tensor& probabilities, int64_t num_samples, bool replacement = false);
+
 inline Tensor operator+(const Tensor& a, const Tensor& b) { return add(a, b); }
 inline Tensor operator-(const Tensor& a, const Tensor& b) { return sub(a, b); }
 inline Tensor operator*(const Tensor& a, const Tensor& b) { return mul(a, b); }
 inline Tensor operator/(const Tensor& a, const Tensor& b) { return div(a, b); }
-inline Tensor operator+(const Tensor& a, double b) { return add(a, b); }
-inline Tensor operator+(double a, const Tensor& b) { return add(b, a); }
-inline Tensor operator-(const Tensor& a, double b) { return sub(a, b); }
-inline Tensor operator-(double a, const Tensor& b) { return rsub(b, a); }
-inline Tensor operator*(const Tensor& a, double b) { return mul(a, b); }
-inline Tensor operator*(double a, const Tensor& b) { return mul(b, a); }
-inline Tensor operator/(const Tensor& a, double b) { return div(a, b); }
-inline Tensor operator/(double a, const Tensor& b) { return rdiv(b, a); }
+inline Tensor operator+(const Tensor& a, Scalar b) { return add(a, b); }
+inline Tensor operator+(Scalar a, const Tensor& b) { return add(b, a); }
+inline Tensor operator-(const Tensor& a, Scalar b) { return sub(a, b); }
+inline Tensor operator-(Scalar a, const Tensor& b) { return rsub(b, a); }
+inline Tensor operator*(const Tensor& a, Scalar b) { return mul(a, b); }
+inline Tensor operator*(Scalar a, const Tensor& b) { return mul(b, a); }
+inline Tensor operator/(const Tensor& a, Scalar b) { return div(a, b); }
+inline Tensor operator/(Scalar a, const Tensor& b) { return rdiv(b, a); }
 
 // Grad mode is per thread, as in PyTorch.
 struct GradMode {

@@ -1,0 +1,313 @@
+# PyTorch 1.13's results for test_ops_compare.cpp and test_ops_reduce_dim.cpp (comparison, where,
+# masked_fill, logical ops, closeness, nan_to_num; reductions over dims and scans).
+# Run: /usr/bin/python3 tests/autograd/ops_a_reference.py   (the tests paste its output as constants)
+# Gradients are of (f(x) * w).sum() with w = 1, 2, 3, ... in f(x)'s shape, so a misplaced element shows.
+import math
+
+import torch
+
+torch.set_printoptions(precision=17)
+D = torch.float64
+
+
+def flat(t):
+    if t.dtype == torch.bool:
+        return "{" + ", ".join("1" if v else "0" for v in t.flatten().tolist()) + "}"
+    return "{" + ", ".join(repr(float(v)) if t.is_floating_point() else str(v) for v in t.flatten().tolist()) + "}"
+
+
+def show(name, t):
+    print(f"{name}: shape {list(t.shape)} {str(t.dtype).replace('torch.', '')} {flat(t)}")
+
+
+def weights(shape):
+    n = 1
+    for s in shape:
+        n *= s
+    return torch.arange(1, n + 1, dtype=D).reshape(shape)
+
+
+def grad_of(name, f, x):
+    x = x.clone().requires_grad_(True)
+    y = f(x)
+    (y * weights(y.shape)).sum().backward()
+    show(name, x.grad)
+
+
+def raises(name, f):
+    try:
+        f()
+        print(f"{name}: no error")
+    except Exception as e:  # noqa: BLE001
+        print(f"{name}: {type(e).__name__}: {str(e).splitlines()[0][:120]}")
+
+
+nan, inf = math.nan, math.inf
+A = torch.tensor([[1.5, -2.0, 3.0], [0.0, 2.0, -1.0]], dtype=D)
+TIES = torch.tensor([[1.0, 3.0, 3.0], [2.0, 2.0, 2.0], [5.0, -1.0, 5.0]], dtype=D)
+NANS = torch.tensor([[1.0, nan, 3.0], [4.0, 5.0, nan]], dtype=D)
+ZEROS = torch.tensor([[0.0, 2.0, 3.0], [1.0, 2.0, 3.0], [0.0, 0.0, 1.0]], dtype=D)
+CUBE = torch.tensor([((i * 7) % 11 - 5) / 4 for i in range(24)], dtype=D).reshape(2, 3, 4)
+show("CUBE", CUBE)
+
+print("# ---------------- comparisons")
+a = torch.tensor([[1.0, 2.0, nan], [4.0, 5.0, 6.0]])  # float32
+b = torch.tensor([2, 5, 6])  # int64, broadcast over rows
+for op in ["eq", "ne", "lt", "le", "gt", "ge"]:
+    show(f"{op}(a, b)", getattr(torch, op)(a, b))
+show("a > 2.5", a > 2.5)
+show("2.5 > a", 2.5 > a)
+show("a[0] as [3,1] <= a[1]: [3,3]", a[0].reshape(3, 1) <= a[1])
+i = torch.tensor([16777217, 3, -4])
+show("i == 16777216.0 (float32 compare)", i == 16777216.0)
+show("i < 3.5", i < 3.5)
+show("i >= 3", i >= 3)
+i32 = torch.tensor([1, -2], dtype=torch.int32)
+show("i32 == 3e9", i32 == 3000000000)
+show("i32 < 3e9", i32 < 3000000000)
+bt = torch.tensor([True, False])
+show("bool == 1", bt == 1)
+show("bool < 0.5", bt < 0.5)
+show("bool vs float", torch.lt(bt, torch.tensor([0.5, -0.5])))
+show("int vs float64 0-d", i == torch.tensor(3.0, dtype=D))
+show("int vs float32 0-d 16777216", i == torch.tensor(16777216.0))
+show("int vs float64 0-d 16777216", i == torch.tensor(16777216.0, dtype=D))
+show("transposed lt", A.t() < A.t().flip(0))
+
+print("# ---------------- where")
+cond = torch.tensor([[True], [False]])
+show("where(cond[2,1], A, row[3])", torch.where(cond, A, torch.tensor([10.0, 20.0, 30.0], dtype=D)))
+show("where int, 1.5", torch.where(torch.tensor([True, False]), torch.tensor([1, 2]), 1.5))
+show("where int, 1", torch.where(torch.tensor([True, False]), torch.tensor([1, 2]), 1))
+show("where 1.0, 0.0", torch.where(torch.tensor([True, False]), 1.0, 0.0))
+show("where f32, f64 0-d", torch.where(torch.tensor([True, False]), torch.tensor([1.0, 2.0]), torch.tensor(3.0, dtype=D)))
+show("where f32, f64 1-d", torch.where(torch.tensor([True, False]), torch.tensor([1.0, 2.0]), torch.tensor([3.0], dtype=D)))
+raises("where float condition", lambda: torch.where(torch.tensor([1.0, 0.0]), torch.tensor([1.0, 2.0]), 0.0))
+raises("where shapes", lambda: torch.where(torch.tensor([True, False]), torch.tensor([1.0]), torch.tensor([1.0, 2.0, 3.0])))
+xa = A.clone().requires_grad_(True)
+xb = torch.tensor([10.0, 20.0, 30.0], dtype=D, requires_grad=True)
+y = torch.where(cond, xa, xb)
+(y * weights(y.shape)).sum().backward()
+show("where grad a", xa.grad)
+show("where grad b (broadcast row)", xb.grad)
+
+print("# ---------------- masked_fill")
+mask = torch.tensor([[True, False, True], [False, False, True]])
+show("A.masked_fill(mask, -7)", A.masked_fill(mask, -7.0))
+show("row.masked_fill(mask [2,3]) broadcasts self", torch.tensor([1.0, 2.0, 3.0]).masked_fill(mask, 0.0))
+show("int masked_fill 2.5", torch.tensor([1, 2]).masked_fill(torch.tensor([True, False]), 2.5))
+show("bool masked_fill 2.5", torch.tensor([False, False]).masked_fill(torch.tensor([True, False]), 2.5))
+raises("masked_fill int nan", lambda: torch.tensor([1, 2]).masked_fill(torch.tensor([True, False]), nan))
+raises("masked_fill 1-d value", lambda: A.masked_fill(mask, torch.tensor([1.0])))
+raises("masked_fill_ broadcast self", lambda: torch.zeros(2, 2).masked_fill_(torch.ones(1, 2, 2, dtype=torch.bool), 0.0))
+x = A.clone().requires_grad_(True)
+v = torch.tensor(2.5, dtype=D, requires_grad=True)
+y = x.masked_fill(mask, v)
+(y * weights(y.shape)).sum().backward()
+show("masked_fill grad self", x.grad)
+show("masked_fill grad value", v.grad)
+x = A.clone().requires_grad_(True)
+y = x * 2
+y.masked_fill_(mask, 1.0)
+(y * weights(y.shape)).sum().backward()
+show("masked_fill_ on non-leaf: value", y.detach())
+show("masked_fill_ on non-leaf: grad", x.grad)
+z = torch.zeros(3, 4)
+z[:, 1:3].masked_fill_(torch.tensor([True, False]), 5.0)
+show("masked_fill_ on a view: base", z)
+
+print("# ---------------- logical and tests")
+p = torch.tensor([[1.0, 0.0, nan], [0.0, -2.0, 0.0]])
+q = torch.tensor([2, 0, 0])
+show("logical_and", torch.logical_and(p, q))
+show("logical_or", torch.logical_or(p, q))
+show("logical_xor", torch.logical_xor(p, q))
+show("logical_not", torch.logical_not(p))
+s = torch.tensor([1.0, nan, inf, -inf, 0.0])
+show("isnan", s.isnan())
+show("isinf", s.isinf())
+show("isfinite", s.isfinite())
+show("isfinite int", torch.tensor([1, 2]).isfinite())
+
+print("# ---------------- any/all")
+m = torch.tensor([[1.0, 0.0, 0.0], [1.0, 1.0, nan]])
+show("any()", m.any())
+show("all()", m.all())
+show("any(0)", m.any(0))
+show("all(1)", m.all(1))
+show("all(-1, keepdim)", m.all(-1, True))
+show("any int(1)", torch.tensor([[0, 0], [0, 3]]).any(1))
+show("all empty", torch.zeros(0).all())
+show("any empty", torch.zeros(0).any())
+show("all(1) [2,0]", torch.zeros(2, 0).all(1))
+show("any(1) [2,0]", torch.zeros(2, 0).any(1))
+
+print("# ---------------- closeness")
+u = torch.tensor([1.0, 1.0 + 1e-6, 1.1, inf, -inf, nan], dtype=D)
+w = torch.tensor([1.0, 1.0, 1.0, inf, inf, nan], dtype=D)
+show("isclose", u.isclose(w))
+show("isclose equal_nan", u.isclose(w, equal_nan=True))
+show("isclose rtol=0.1", u.isclose(w, rtol=0.1))
+show("isclose atol=0 rtol=0", u.isclose(w, rtol=0.0, atol=0.0))
+show("isclose int rtol=0.5", torch.tensor([1, 2]).isclose(torch.tensor([1, 3]), rtol=0.5))
+show("isclose int default", torch.tensor([1, 2]).isclose(torch.tensor([1, 3])))
+print("allclose broadcast:", torch.tensor([1.0, 2.0]).allclose(torch.tensor([1.0])))
+print("allclose 1e-9:", torch.tensor([1.0, 2.0], dtype=D).allclose(torch.tensor([1.0 + 1e-9, 2.0], dtype=D)))
+print("allclose nan:", torch.tensor([nan]).allclose(torch.tensor([nan])), torch.tensor([nan]).allclose(torch.tensor([nan]), equal_nan=True))
+raises("allclose dtypes", lambda: torch.tensor([1, 2]).allclose(torch.tensor([1.0, 2.0])))
+raises("isclose rtol<0", lambda: torch.tensor([1.0]).isclose(torch.tensor([1.0]), rtol=-1))
+print("equal:", torch.tensor([1.0, 2.0]).equal(torch.tensor([1.0, 2.0], dtype=D)), torch.tensor([1, 2]).equal(torch.tensor([1.0, 2.0])),
+      torch.tensor([1.0, 2.0]).equal(torch.tensor([1.0, 2.0, 3.0])), torch.tensor([nan]).equal(torch.tensor([nan])),
+      torch.ones(2, 1).equal(torch.ones(2)))
+
+print("# ---------------- nan_to_num")
+t = torch.tensor([1.0, nan, inf, -inf])
+show("nan_to_num f32", t.nan_to_num())
+show("nan_to_num f64", t.double().nan_to_num())
+show("nan_to_num 2,3,-4", t.nan_to_num(2.0, 3.0, -4.0))
+show("nan_to_num posinf only", t.nan_to_num(posinf=9.0))
+grad_of("nan_to_num grad", lambda x: x.nan_to_num(), torch.tensor([1.0, nan, inf, -inf, -2.0], dtype=D))
+
+print("# ---------------- max/min over a dim")
+for name, x in [("TIES", TIES), ("NANS", NANS)]:
+    for dim in [0, 1, -1]:
+        vals, idx = x.max(dim)
+        show(f"{name}.max({dim}) values", vals)
+        show(f"{name}.max({dim}) indices", idx)
+        vals, idx = x.min(dim, keepdim=True)
+        show(f"{name}.min({dim}, keepdim) values", vals)
+        show(f"{name}.min({dim}, keepdim) indices", idx)
+vals, idx = CUBE.max(1)
+show("CUBE.max(1) values", vals)
+show("CUBE.max(1) indices", idx)
+vals, idx = torch.tensor([[3, 7, 7], [-1, -5, 2]]).max(1)
+show("int max(1) values", vals)
+show("int max(1) indices", idx)
+vals, idx = torch.tensor([[True, False], [False, False]]).max(1)
+show("bool max(1) values", vals)
+show("bool max(1) indices", idx)
+show("0-d max(0)", torch.tensor(5.0).max(0)[0])
+grad_of("TIES.max(1) grad", lambda x: x.max(1)[0], TIES)
+grad_of("TIES.min(0, keepdim) grad", lambda x: x.min(0, keepdim=True)[0], TIES)
+grad_of("NANS.max(1) grad", lambda x: x.max(1)[0], NANS)
+grad_of("CUBE.max(-2) grad", lambda x: x.max(-2)[0], CUBE)
+raises("max over an empty dim", lambda: torch.zeros(3, 0).max(1))
+print("max over a non-empty dim of an empty tensor:", list(torch.zeros(3, 0).max(0)[0].shape))
+
+print("# ---------------- argmax/argmin")
+show("TIES.argmax()", TIES.argmax())
+show("TIES.argmin()", TIES.argmin())
+show("TIES.argmax(1)", TIES.argmax(1))
+show("TIES.argmin(0, keepdim)", TIES.argmin(0, keepdim=True))
+show("NANS.argmax()", NANS.argmax())
+show("NANS.argmin(1)", NANS.argmin(1))
+show("CUBE.argmax(keepdim)", CUBE.argmax(keepdim=True))
+show("CUBE.argmax(2)", CUBE.argmax(2))
+show("int argmax(0)", torch.tensor([[3, 7, 7], [-1, 9, 2]]).argmax(0))
+show("int32 argmin()", torch.tensor([4, 1, 1], dtype=torch.int32).argmin())
+raises("argmax empty no dim", lambda: torch.zeros(3, 0).argmax())
+raises("argmax bool", lambda: torch.tensor([True, False]).argmax())
+
+print("# ---------------- amax/amin")
+show("TIES.amax(1)", TIES.amax(1))
+show("TIES.amin(0, keepdim)", TIES.amin(0, keepdim=True))
+show("TIES.amax()", TIES.amax())
+show("CUBE.amax([0, 2])", CUBE.amax([0, 2]))
+show("CUBE.amin([-1, 0], keepdim)", CUBE.amin([-1, 0], keepdim=True))
+show("NANS.amax(1)", NANS.amax(1))
+show("int amax(1)", torch.tensor([[3, 7, 7], [-1, -5, 2]]).amax(1))
+grad_of("TIES.amax(1) grad", lambda x: x.amax(1), TIES)
+grad_of("TIES.amax() grad", lambda x: x.amax(), TIES)
+grad_of("TIES.amin([0, 1]) grad", lambda x: x.amin([0, 1]), TIES)
+grad_of("CUBE.amax([0, 2]) grad", lambda x: x.amax([0, 2]), CUBE)
+grad_of("NANS.amax(1) grad", lambda x: x.amax(1), NANS)
+raises("amax empty dim", lambda: torch.zeros(3, 0).amax(1))
+raises("amax dims twice", lambda: TIES.amax([0, 0]))
+
+print("# ---------------- prod")
+show("A.prod()", A.prod())
+show("CUBE.prod(1)", CUBE.prod(1))
+show("CUBE.prod(-1, keepdim)", CUBE.prod(-1, keepdim=True))
+show("ZEROS.prod(1)", ZEROS.prod(1))
+show("int prod", torch.tensor([[3, 7], [-1, 5]]).prod(0))
+show("int32 prod()", torch.tensor([3, 7], dtype=torch.int32).prod())
+show("bool prod()", torch.tensor([True, True]).prod())
+show("f32 prod(dtype=f64)", torch.tensor([1.5, 2.0]).prod(dtype=D))
+show("empty prod()", torch.zeros(3, 0).prod())
+show("empty prod(1)", torch.zeros(3, 0).prod(1))
+grad_of("A.prod() grad", lambda x: x.prod(), torch.tensor([[1.5, -2.0, 3.0], [0.5, 2.0, -1.0]], dtype=D))
+grad_of("prod() grad one zero", lambda x: x.prod(), torch.tensor([0.0, 2.0, 3.0], dtype=D))
+grad_of("prod() grad two zeros", lambda x: x.prod(), torch.tensor([0.0, 2.0, 0.0], dtype=D))
+grad_of("ZEROS.prod(1) grad", lambda x: x.prod(1), ZEROS)
+grad_of("ZEROS.prod(0, keepdim) grad", lambda x: x.prod(0, keepdim=True), ZEROS)
+grad_of("CUBE.prod(1) grad", lambda x: x.prod(1), CUBE)
+
+print("# ---------------- var/std")
+show("A.var()", A.var())
+show("A.var(unbiased=False)", A.var(unbiased=False))
+show("A.std()", A.std())
+show("CUBE.var(1)", CUBE.var(1))
+show("CUBE.var([0, 2], keepdim)", CUBE.var([0, 2], keepdim=True))
+show("CUBE.std([-1], unbiased=False)", CUBE.std([-1], unbiased=False))
+show("CUBE.var(1, correction=2)", torch.var(CUBE, 1, correction=2))
+show("CUBE.std(None, correction=0)", torch.std(CUBE, None, correction=0))
+show("CUBE.std(None, keepdim)", torch.std(CUBE, None, keepdim=True))
+show("var single element", torch.ones(1, dtype=D).var())
+show("var single element biased", torch.ones(1, dtype=D).var(unbiased=False))
+show("var empty dim", torch.zeros(3, 0, dtype=D).var(1))
+raises("var int", lambda: torch.tensor([1, 2]).var())
+grad_of("A.var() grad", lambda x: x.var(), A)
+grad_of("A.std(unbiased=False) grad", lambda x: x.std(unbiased=False), A)
+grad_of("CUBE.var([0, 2]) grad", lambda x: x.var([0, 2]), CUBE)
+grad_of("CUBE.std(1, keepdim) grad", lambda x: x.std(1, keepdim=True), CUBE)
+grad_of("var correction=2 grad", lambda x: torch.var(x, 1, correction=2), CUBE)
+grad_of("std of constant rows grad", lambda x: x.std(1), torch.tensor([[1.0, 1.0], [1.0, 3.0]], dtype=D))
+
+print("# ---------------- norm")
+for pv in [2, 1, inf, -inf, 0, 3, 0.5, -1, 1.5]:
+    show(f"A.norm({pv})", A.norm(pv))
+show("CUBE.norm(2, [1])", CUBE.norm(2, [1]))
+show("CUBE.norm(3, [0, -1], keepdim)", CUBE.norm(3, [0, -1], keepdim=True))
+show("CUBE.norm(inf, [2])", CUBE.norm(inf, [2]))
+show("empty norm()", torch.zeros(3, 0).norm())
+show("empty norm(inf, [1])", torch.zeros(3, 0).norm(inf, [1]))
+show("empty norm(-inf, [1])", torch.zeros(3, 0).norm(-inf, [1]))
+show("empty norm(-1, [1])", torch.zeros(3, 0).norm(-1, [1]))
+raises("norm int", lambda: torch.tensor([1, 2]).norm())
+for pv in [2, 1, inf, -inf, 3, 0.5, -1, 1.5]:
+    grad_of(f"norm({pv}) grad with a zero", lambda x, pv=pv: x.norm(pv), torch.tensor([[0.0, 1.0, -2.0], [3.0, -2.0, 0.5]], dtype=D))
+grad_of("norm(2) grad at 0", lambda x: x.norm(), torch.zeros(3, dtype=D))
+grad_of("norm(2, [1]) grad zero row", lambda x: x.norm(2, [1], keepdim=True), torch.tensor([[0.0, 0.0], [3.0, 4.0]], dtype=D))
+grad_of("CUBE.norm(3, [0, 2]) grad", lambda x: x.norm(3, [0, 2]), CUBE)
+
+print("# ---------------- logsumexp")
+show("A.logsumexp(1)", A.logsumexp(1))
+show("CUBE.logsumexp([0, 2], keepdim)", CUBE.logsumexp([0, 2], keepdim=True))
+show("big logsumexp", torch.tensor([1000.0, 1000.0, 999.0], dtype=D).logsumexp(0))
+show("inf logsumexp", torch.tensor([[inf, 1.0], [-inf, -inf]], dtype=D).logsumexp(1))
+show("int logsumexp", torch.tensor([1, 2]).logsumexp(0))
+show("empty logsumexp(1)", torch.zeros(3, 0).logsumexp(1))
+grad_of("CUBE.logsumexp(1) grad", lambda x: x.logsumexp(1), CUBE)
+grad_of("big logsumexp grad", lambda x: x.logsumexp(0), torch.tensor([1000.0, 1000.0, 999.0], dtype=D))
+
+print("# ---------------- cumsum/cumprod")
+show("CUBE.cumsum(1)", CUBE.cumsum(1))
+show("CUBE.cumsum(-1)", CUBE.cumsum(-1))
+show("int32 cumsum", torch.tensor([1, 2, 3], dtype=torch.int32).cumsum(0))
+show("bool cumsum", torch.tensor([True, False, True]).cumsum(0))
+show("int cumsum(dtype=f64)", torch.tensor([1, 2], dtype=torch.int32).cumsum(0, dtype=D))
+show("CUBE.cumprod(2)", CUBE.cumprod(2))
+show("int cumprod", torch.tensor([[2, 3], [4, -5]]).cumprod(0))
+grad_of("CUBE.cumsum(1) grad", lambda x: x.cumsum(1), CUBE)
+grad_of("CUBE.cumprod(2) grad", lambda x: x.cumprod(2), CUBE)
+grad_of("cumprod grad zeros 1", lambda x: x.cumprod(0), torch.tensor([2.0, 0.0, 3.0, 0.0, 5.0], dtype=D))
+grad_of("cumprod grad zeros 2", lambda x: x.cumprod(0), torch.tensor([2.0, 3.0, 0.0, 4.0], dtype=D))
+grad_of("ZEROS.cumprod(1) grad", lambda x: x.cumprod(1), ZEROS)
+grad_of("ZEROS.cumprod(0) grad", lambda x: x.cumprod(0), ZEROS)
+
+# Python ints and floats differ (the C++ tests pass 16777216 and 16777216.0, 7 and 7.0 as xg::Scalar kinds).
+i = torch.tensor([16777217, 3, -4])
+show("i == 16777216.0", i == 16777216.0)
+show("i == 16777216", i == 16777216)
+show("where(c, 7.0, ints)", torch.where(torch.tensor([True, False]), 7.0, torch.tensor([1, 2])))
+raises("where int32, 2**40", lambda: torch.where(torch.tensor([True, False]), torch.tensor([1, 2], dtype=torch.int32), 2**40))
