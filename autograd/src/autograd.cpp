@@ -21,9 +21,9 @@ namespace {
 std::vector<Tensor> differentiable(const std::vector<Tensor>& inputs) {
   std::vector<Tensor> result;
   for (size_t i = 0; i < inputs.size(); ++i) {
-    if (!inputs[i].defined()) throw std::invalid_argument("gradcheck: input " + std::to_string(i) + " is undefined");
+    if (!inputs[i].defined()) throw Error("gradcheck: input " + std::to_string(i) + " is undefined");
     if (inputs[i].dtype() != kFloat64)
-      throw std::invalid_argument("gradcheck: input " + std::to_string(i) +
+      throw Error("gradcheck: input " + std::to_string(i) +
                                   " is float32; finite differences need float64 inputs");
     if (inputs[i].requires_grad()) {
       // Perturbing one element of an overlapping input would move several of its positions at once.
@@ -31,20 +31,20 @@ std::vector<Tensor> differentiable(const std::vector<Tensor>& inputs) {
       Shape strides = inputs[i].strides();
       for (size_t d = 0; d < shape.size(); ++d)
         if (strides[d] == 0 && shape[d] > 1)
-          throw std::invalid_argument("gradcheck: input " + std::to_string(i) +
+          throw Error("gradcheck: input " + std::to_string(i) +
                                       " has a dimension with stride 0; gradcheck only supports inputs that do not "
                                       "overlap in memory (pass the tensor before expand)");
       result.push_back(inputs[i]);
     }
   }
-  if (result.empty()) throw std::invalid_argument("gradcheck: no input requires grad");
+  if (result.empty()) throw Error("gradcheck: no input requires grad");
   return result;
 }
 
 // Grad mode stays on: fn may itself differentiate (gradgradcheck's first-order map).
 std::vector<double> evaluate(const Function& fn, const std::vector<Tensor>& inputs) {
   Tensor output = fn(inputs);
-  if (output.dtype() != kFloat64) throw std::invalid_argument("gradcheck: the function must return float64");
+  if (output.dtype() != kFloat64) throw Error("gradcheck: the function must return float64");
   return output.to_vector<double>();
 }
 
@@ -62,7 +62,7 @@ bool gradcheck(const Function& fn, const std::vector<Tensor>& inputs, const Grad
   std::vector<Tensor> wrt = differentiable(inputs);
   Tensor output = fn(inputs);
   if (!output.defined() || output.dtype() != kFloat64)
-    throw std::invalid_argument("gradcheck: the function must return a defined float64 tensor");
+    throw Error("gradcheck: the function must return a defined float64 tensor");
   const int64_t outputs = output.numel();
 
   // Analytical Jacobian, one output element at a time: analytical[j][input][element].

@@ -243,7 +243,7 @@ std::vector<Tensor> run_backward(const std::vector<Tensor>& roots, const std::ve
                                  bool retain_graph, bool create_graph, const std::vector<Tensor>* inputs,
                                  bool allow_unused) {
   if (roots.size() != root_grads.size() && !root_grads.empty())
-    throw std::invalid_argument("backward: got " + std::to_string(roots.size()) + " outputs but " +
+    throw Error("backward: got " + std::to_string(roots.size()) + " outputs but " +
                                 std::to_string(root_grads.size()) + " gradients");
   EnableGradGuard grad_mode(create_graph);
 
@@ -252,7 +252,7 @@ std::vector<Tensor> run_backward(const std::vector<Tensor>& roots, const std::ve
   std::vector<Tensor> seeds;
   for (size_t i = 0; i < roots.size(); ++i) {
     const Tensor& root = roots[i];
-    if (!root.defined()) throw std::invalid_argument("backward: output " + std::to_string(i) + " is undefined");
+    if (!root.defined()) throw Error("backward: output " + std::to_string(i) + " is undefined");
     Ref<Node> node = gradient_edge(root);
     if (!node)
       throw std::logic_error("backward: element " + std::to_string(i) +
@@ -264,7 +264,7 @@ std::vector<Tensor> run_backward(const std::vector<Tensor>& roots, const std::ve
                                shape_string(root.shape()) + "; pass a gradient");
       seed = ones_like(root);
     } else if (seed.shape() != root.shape() || seed.dtype() != root.dtype()) {
-      throw std::invalid_argument("backward: gradient of shape " + shape_string(seed.shape()) + " (" +
+      throw Error("backward: gradient of shape " + shape_string(seed.shape()) + " (" +
                                   dtype_name(seed.dtype()) + ") does not match output of shape " +
                                   shape_string(root.shape()) + " (" + dtype_name(root.dtype()) + ")");
     }
@@ -332,7 +332,7 @@ std::vector<Tensor> run_backward(const std::vector<Tensor>& roots, const std::ve
     for (size_t i = 0; i < inputs->size(); ++i) {
       const Tensor& input = (*inputs)[i];
       if (!input.defined() || !input.requires_grad())
-        throw std::invalid_argument("grad: input " + std::to_string(i) + " does not require grad");
+        throw Error("grad: input " + std::to_string(i) + " does not require grad");
       int32_t* slot = nullptr;
       if (Node* node = input.impl()->grad_fn.get()) {
         if (node->visit_mark == generation) slot = &node->capture_slot;
@@ -342,11 +342,11 @@ std::vector<Tensor> run_backward(const std::vector<Tensor>& roots, const std::ve
       }
       if (!slot) {
         if (allow_unused) continue;
-        throw std::invalid_argument("grad: input " + std::to_string(i) +
+        throw Error("grad: input " + std::to_string(i) +
                                     " was not used in the graph of the outputs (pass allow_unused)");
       }
       if (*slot >= 0 && *slot != static_cast<int32_t>(i))
-        throw std::invalid_argument("grad: inputs " + std::to_string(*slot) + " and " + std::to_string(i) +
+        throw Error("grad: inputs " + std::to_string(*slot) + " and " + std::to_string(i) +
                                     " are the same tensor");
       *slot = static_cast<int32_t>(i);
     }

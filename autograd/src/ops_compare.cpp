@@ -219,7 +219,7 @@ bool is_inf_value(T v) {
 void check_condition(const char* op, const char* what, const Tensor& condition) {
   check_defined(op, condition);
   if (condition.dtype() != kBool)
-    throw std::invalid_argument(std::string(op) + ": expected " + what + " to be a bool tensor, got " +
+    throw Error(std::string(op) + ": expected " + what + " to be a bool tensor, got " +
                                 dtype_name(condition.dtype()) + " (compare it, e.g. x > 0, or convert it with .to(xg::kBool))");
 }
 
@@ -337,7 +337,7 @@ Tensor masked_fill(const Tensor& x, const Tensor& mask, const Tensor& value) {
   check_condition("masked_fill", "the mask", mask);
   check_defined("masked_fill", value);
   if (value.dim() != 0)
-    throw std::invalid_argument("masked_fill: only supports a 0-dimensional value tensor, but got a tensor with " +
+    throw Error("masked_fill: only supports a 0-dimensional value tensor, but got a tensor with " +
                                 std::to_string(value.dim()) + " dimension(s) (shape " + shape_string(value.shape()) + ")");
   // Converted with a differentiable to(): the value gets the sum of the gradient where the mask is true.
   return select_where("masked_fill", "MaskedFillBackward", mask, value.to(x.dtype()), x);
@@ -349,7 +349,7 @@ Tensor& masked_fill_inplace(Tensor& self, const Tensor& mask, const Tensor& valu
   check_inplace(op, self);
   check_condition(op, "the mask", mask);
   if (broadcast_shapes(op, self.shape(), mask.shape()) != self.shape())
-    throw std::invalid_argument(std::string(op) + ": mask of shape " + shape_string(mask.shape()) +
+    throw Error(std::string(op) + ": mask of shape " + shape_string(mask.shape()) +
                                 " cannot be broadcast into the in-place target of shape " + shape_string(self.shape()));
   const bool record = GradMode::is_enabled() && (self.requires_grad() || value_requires_grad);
   if (!record && self.impl()->is_contiguous()) {
@@ -376,7 +376,7 @@ Tensor& Tensor::masked_fill_(const Tensor& mask, Scalar value) {
 Tensor& Tensor::masked_fill_(const Tensor& mask, const Tensor& value) {
   check_defined("masked_fill_", value);
   if (value.dim() != 0)
-    throw std::invalid_argument("masked_fill_: only supports a 0-dimensional value tensor, but got a tensor with " +
+    throw Error("masked_fill_: only supports a 0-dimensional value tensor, but got a tensor with " +
                                 std::to_string(value.dim()) + " dimension(s) (shape " + shape_string(value.shape()) + ")");
   return masked_fill_inplace(*this, mask, value, value.requires_grad());
 }
@@ -421,9 +421,9 @@ namespace {
 Tensor closeness(const char* op, const Tensor& a, const Tensor& b, double rtol, double atol, bool equal_nan) {
   check_same_dtype(op, a, b);
   if (!(rtol >= 0))
-    throw std::invalid_argument(std::string(op) + ": rtol must be greater than or equal to zero, but got " + std::to_string(rtol));
+    throw Error(std::string(op) + ": rtol must be greater than or equal to zero, but got " + std::to_string(rtol));
   if (!(atol >= 0))
-    throw std::invalid_argument(std::string(op) + ": atol must be greater than or equal to zero, but got " + std::to_string(atol));
+    throw Error(std::string(op) + ": atol must be greater than or equal to zero, but got " + std::to_string(atol));
   Shape shape = broadcast_shapes(op, a.shape(), b.shape());
   Tensor out = make_tensor(shape, kBool);
   bool* po = out.impl()->data<bool>();

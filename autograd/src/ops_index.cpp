@@ -14,7 +14,7 @@ namespace indexing {
 
 TensorIndex::TensorIndex(const char* text) : kind_(Kind::Ellipsis) {
   if (std::string(text) != "...")
-    throw std::invalid_argument(std::string("index: expected \"...\" to stand for an Ellipsis, got \"") + text + "\"");
+    throw Error(std::string("index: expected \"...\" to stand for an Ellipsis, got \"") + text + "\"");
 }
 
 }  // namespace indexing
@@ -41,12 +41,12 @@ Indexed apply_basic(const Tensor& self, const std::vector<TensorIndex>& indices)
       specified += index.tensor().dtype() == kBool ? index.tensor().dim() : 1;
     }
     if (index.kind() == Kind::Ellipsis) {
-      if (seen_ellipsis) throw std::invalid_argument("index: an index can only have a single ellipsis ('...')");
+      if (seen_ellipsis) throw Error("index: an index can only have a single ellipsis ('...')");
       seen_ellipsis = true;
     }
   }
   if (specified > self.dim())
-    throw std::invalid_argument("index: too many indices for tensor of dimension " + std::to_string(self.dim()) +
+    throw Error("index: too many indices for tensor of dimension " + std::to_string(self.dim()) +
                                 " (got " + std::to_string(specified) + ")");
   Indexed out{self, {}};
   int64_t dim = 0;
@@ -67,14 +67,14 @@ Indexed apply_basic(const Tensor& self, const std::vector<TensorIndex>& indices)
         ++dim;
         break;
       case Kind::Slice:
-        if (index.slice().step() <= 0) throw std::invalid_argument("index: slice step must be positive");
+        if (index.slice().step() <= 0) throw Error("index: slice step must be positive");
         out.view = out.view.slice(dim, index.slice().start(), index.slice().stop(), index.slice().step());
         ++dim;
         break;
       case Kind::Tensor: {
         Tensor positions = index.tensor();
         if (is_floating_point(positions.dtype()))
-          throw std::invalid_argument(std::string("index: tensors used as indices must be long, int or bool tensors, got ") +
+          throw Error(std::string("index: tensors used as indices must be long, int or bool tensors, got ") +
                                       dtype_name(positions.dtype()));
         if (positions.dtype() == kBool && positions.dim() == 0) {
           // A 0-d mask adds a dimension of size 1 and selects all of it or nothing, like x[True]/x[False].
@@ -113,7 +113,7 @@ Positions advanced_positions(const Indexed& indexed) {
       const int64_t mask_rank = index.dim();
       Shape covered(shape.begin() + dim, shape.begin() + dim + mask_rank);
       if (covered != index.shape())
-        throw std::invalid_argument("index: the shape of the mask " + shape_string(index.shape()) +
+        throw Error("index: the shape of the mask " + shape_string(index.shape()) +
                                     " does not match the shape of the indexed tensor " + shape_string(shape) +
                                     " at dimension " + std::to_string(dim));
       std::vector<bool> mask = index.to_vector<bool>();
@@ -150,7 +150,7 @@ Positions advanced_positions(const Indexed& indexed) {
     } catch (const std::invalid_argument&) {
       std::string listed;
       for (const Shape& s : shapes) listed += (listed.empty() ? "" : ", ") + shape_string(s);
-      throw std::invalid_argument("index: shape mismatch: indexing tensors could not be broadcast together with shapes " + listed);
+      throw Error("index: shape mismatch: indexing tensors could not be broadcast together with shapes " + listed);
     }
   }
   const int64_t count = checked_numel(broadcast, "index");

@@ -70,7 +70,7 @@ void gemm(bool transpose_a, bool transpose_b, int64_t n, int64_t m, int64_t k, c
 }
 
 [[noreturn]] void cannot_multiply(const Tensor& a, const Tensor& b, const std::string& why) {
-  throw std::invalid_argument("matmul: shapes " + shape_string(a.shape()) + " and " + shape_string(b.shape()) +
+  throw Error("matmul: shapes " + shape_string(a.shape()) + " and " + shape_string(b.shape()) +
                               " cannot be multiplied (" + why + ")");
 }
 }  // namespace

@@ -13,14 +13,14 @@
 namespace xgrad {
 
 void check_defined(const char* op, const Tensor& x) {
-  if (!x.defined()) throw std::invalid_argument(std::string(op) + ": undefined tensor");
+  if (!x.defined()) throw Error(std::string(op) + ": undefined tensor");
 }
 
 void check_same_dtype(const char* op, const Tensor& a, const Tensor& b) {
   check_defined(op, a);
   check_defined(op, b);
   if (a.dtype() != b.dtype())
-    throw std::invalid_argument(std::string(op) + ": dtypes " + dtype_name(a.dtype()) + " and " +
+    throw Error(std::string(op) + ": dtypes " + dtype_name(a.dtype()) + " and " +
                                 dtype_name(b.dtype()) + " differ; convert one with .to()");
 }
 
@@ -28,14 +28,14 @@ void bump_version(const Tensor& x) { x.impl()->storage->version.fetch_add(1, std
 
 const Tensor& checked_grad(const TensorImpl& parameter, const char* op) {
   const Tensor& grad = parameter.grad;
-  if (grad.impl() == &parameter) throw std::invalid_argument(std::string(op) + ": can't assign a tensor as its own grad");
+  if (grad.impl() == &parameter) throw Error(std::string(op) + ": can't assign a tensor as its own grad");
   // Readers of gradients run flat loops over parameter and gradient alike.
   if (grad.defined() && !(parameter.is_contiguous() && grad.impl()->is_contiguous()))
-    throw std::invalid_argument(std::string(op) + ": the parameter and its gradient must be contiguous (the " +
+    throw Error(std::string(op) + ": the parameter and its gradient must be contiguous (the " +
                                 (parameter.is_contiguous() ? "gradient" : "parameter") +
                                 " is a strided view); assign grad.contiguous() or optimize a contiguous copy");
   if (grad.defined() && (grad.shape() != parameter.shape || grad.dtype() != parameter.dtype))
-    throw std::invalid_argument(std::string(op) + ": assigned grad has data of a different size or type: a parameter of shape " +
+    throw Error(std::string(op) + ": assigned grad has data of a different size or type: a parameter of shape " +
                                 shape_string(parameter.shape) + " (" + dtype_name(parameter.dtype) +
                                 ") has a gradient of shape " + shape_string(grad.shape()) + " (" +
                                 dtype_name(grad.dtype()) + ")");
@@ -66,7 +66,7 @@ Shape broadcast_shapes(const char* op, const Shape& a, const Shape& b) {
     int64_t da = i < rank - a.size() ? 1 : a[i - (rank - a.size())];
     int64_t db = i < rank - b.size() ? 1 : b[i - (rank - b.size())];
     if (da != db && da != 1 && db != 1)
-      throw std::invalid_argument(std::string(op) + ": shapes " + shape_string(a) + " and " + shape_string(b) +
+      throw Error(std::string(op) + ": shapes " + shape_string(a) + " and " + shape_string(b) +
                                   " cannot broadcast");
     out[i] = da == 1 ? db : da;
   }
@@ -74,7 +74,7 @@ Shape broadcast_shapes(const char* op, const Shape& a, const Shape& b) {
 }
 
 [[noreturn]] static void throw_bool_subtraction() {
-  throw std::invalid_argument("sub: subtraction, the `-` operator, with a bool tensor is not supported; use "
+  throw Error("sub: subtraction, the `-` operator, with a bool tensor is not supported; use "
                               "logical_xor() or logical_not() instead");
 }
 
@@ -325,7 +325,7 @@ Tensor rdiv(const Tensor& a_in, Scalar b) {
 
 Tensor neg(const Tensor& a) {
   if (a.defined() && a.dtype() == kBool)
-    throw std::invalid_argument("neg: negation, the `-` operator, on a bool tensor is not supported; use logical_not()");
+    throw Error("neg: negation, the `-` operator, on a bool tensor is not supported; use logical_not()");
   Tensor out = unary_forward("neg", a, [](auto x) { return -x; });
   record(out, "NegBackward", {&a}, [](const Tensor& grad, Grads& grads) { grads.set(0, neg(grad)); });
   return out;
@@ -344,7 +344,7 @@ Tensor pow(const Tensor& base_in, Scalar exponent_in) {
   Tensor hold;
   const Tensor& base = scalar_operand("pow", base_in, exponent_in, false, hold);
   if (base.defined() && !is_floating_point(base.dtype()) && exponent_in.toLong() < 0)
-    throw std::invalid_argument("pow: integers to negative integer powers are not allowed (" +
+    throw Error("pow: integers to negative integer powers are not allowed (" +
                                 std::string(dtype_name(base.dtype())) + " tensor, exponent " +
                                 std::to_string(exponent_in.toLong()) + ")");
   const double exponent = exponent_in.toDouble();
@@ -571,7 +571,7 @@ void add_inplace_raw(Tensor& target, const Tensor& value_in) {
   check_same_dtype("add_", target, value_in);
   // Guards the kernel, which writes target.numel() elements and reads value as broadcast to target.
   if (value_in.shape() != target.shape() && broadcast_shapes("add_", target.shape(), value_in.shape()) != target.shape())
-    throw std::invalid_argument("add_: shape " + shape_string(value_in.shape()) +
+    throw Error("add_: shape " + shape_string(value_in.shape()) +
                                 " cannot be broadcast into the in-place target of shape " + shape_string(target.shape()));
   if (!target.impl()->is_contiguous()) throw std::logic_error("add_: internal target must be contiguous");
   Tensor hold;
@@ -609,7 +609,7 @@ void check_writable(const char* op, const TensorImpl& impl) {
   const Shape& strides = impl.explicit_strides();
   for (size_t d = 0; d < strides.size(); ++d)
     if (strides[d] == 0 && impl.shape[d] > 1)
-      throw std::invalid_argument(std::string(op) +
+      throw Error(std::string(op) +
                                   ": unsupported operation: more than one element of the written-to tensor refers to "
                                   "a single memory location; clone() the tensor first");
 }
@@ -671,14 +671,14 @@ Tensor& inplace_binary(const char* op, Tensor& self, const Tensor& other_in, Out
     Dtype common = result_type(self, other_in);
     if (std::is_same<Op, Divide>::value && !is_floating_point(common)) common = kFloat32;
     if (category_of(common) > category_of(own))
-      throw std::invalid_argument(std::string(op) + ": result type " + dtype_name(common) +
+      throw Error(std::string(op) + ": result type " + dtype_name(common) +
                                   " can't be cast to the desired output type " + dtype_name(own));
     converted = other_in.to(own);
   }
   const Tensor& other = converted.defined() ? converted : other_in;
   Shape shape = broadcast_shapes(op, self.shape(), other.shape());
   if (shape != self.shape())
-    throw std::invalid_argument(std::string(op) + ": shape " + shape_string(other.shape()) +
+    throw Error(std::string(op) + ": shape " + shape_string(other.shape()) +
                                 " cannot be broadcast into the in-place target of shape " + shape_string(self.shape()));
   const bool record = GradMode::is_enabled() && (self.requires_grad() || other.requires_grad());
   if (!record && self.impl()->is_contiguous()) {
@@ -770,7 +770,7 @@ void check_fill_value(const char* op, const Scalar& scalar, Dtype dtype) {
   if (!fits) {
     std::ostringstream text;
     text << op << ": value " << scalar << " cannot be converted to type " << dtype_name(dtype) << " without overflow";
-    throw std::invalid_argument(text.str());
+    throw Error(text.str());
   }
 }
 
@@ -795,7 +795,7 @@ Tensor& Tensor::copy_(const Tensor& source) {
   check_defined("copy_", source);
   Shape shape = broadcast_shapes("copy_", this->shape(), source.shape());
   if (shape != this->shape())
-    throw std::invalid_argument("copy_: source of shape " + shape_string(source.shape()) +
+    throw Error("copy_: source of shape " + shape_string(source.shape()) +
                                 " cannot be broadcast into a tensor of shape " + shape_string(this->shape()));
   const bool record = GradMode::is_enabled() && (requires_grad() || source.requires_grad());
   if (!record && impl()->is_contiguous()) {

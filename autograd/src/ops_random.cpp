@@ -46,7 +46,7 @@ std::string number(double value) {
 }
 
 [[noreturn]] void floating_only(const char* op, Dtype dtype) {
-  throw std::invalid_argument(std::string(op) + ": not implemented for " + dtype_name(dtype) +
+  throw Error(std::string(op) + ": not implemented for " + dtype_name(dtype) +
                               " tensors (it needs float32 or float64)");
 }
 
@@ -94,7 +94,7 @@ void check_representable(const char* op, Dtype dtype, int64_t value, const char*
   const int64_t low = dtype == kBool ? 0 : dtype == kInt32 ? std::numeric_limits<int32_t>::min() : std::numeric_limits<int64_t>::min();
   const int64_t high = default_upper(dtype);
   if (value < low || value > high)
-    throw std::invalid_argument(std::string(op) + ": " + name + " is out of bounds for " + dtype_name(dtype) + " (got " +
+    throw Error(std::string(op) + ": " + name + " is out of bounds for " + dtype_name(dtype) + " (got " +
                                 std::to_string(value) + ", the range is [" + std::to_string(low) + ", " +
                                 std::to_string(high) + "])");
 }
@@ -102,7 +102,7 @@ void check_representable(const char* op, Dtype dtype, int64_t value, const char*
 IntegerRange integer_range(const char* op, Dtype dtype, int64_t from, std::optional<int64_t> to) {
   if (to) {
     if (!(from < *to))
-      throw std::invalid_argument(std::string(op) + ": expects 'from' to be less than 'to', but got from=" +
+      throw Error(std::string(op) + ": expects 'from' to be less than 'to', but got from=" +
                                   std::to_string(from) + " >= to=" + std::to_string(*to));
     check_representable(op, dtype, from, "from");
     check_representable(op, dtype, *to - 1, "to - 1");
@@ -111,7 +111,7 @@ IntegerRange integer_range(const char* op, Dtype dtype, int64_t from, std::optio
   const int64_t last = default_upper(dtype);
   check_representable(op, dtype, from, "from");
   if (from > last)
-    throw std::invalid_argument(std::string(op) + ": expects 'from' to be at most the largest value drawn for " +
+    throw Error(std::string(op) + ": expects 'from' to be at most the largest value drawn for " +
                                 dtype_name(dtype) + " (" + std::to_string(last) + "), but got from=" + std::to_string(from));
   return {from, static_cast<uint64_t>(last) - static_cast<uint64_t>(from)};
 }
@@ -134,7 +134,7 @@ Tensor integers(const Shape& shape, Dtype dtype, IntegerRange range) {
 
 void check_probability(const char* op, double p) {
   if (!(p >= 0 && p <= 1))
-    throw std::invalid_argument(std::string(op) + ": expects p to be in [0, 1], but got p=" + number(p));
+    throw Error(std::string(op) + ": expects p to be in [0, 1], but got p=" + number(p));
 }
 
 // 1 where a uniform draw falls below p, for each element of `shape` (p a number, or a floating tensor of
@@ -157,12 +157,12 @@ Tensor probabilities_for(const char* op, const Tensor& p, const Shape& shape) {
   check_defined(op, p);
   if (!is_floating_point(p.dtype())) floating_only(op, p.dtype());
   if (broadcast_shapes(op, shape, p.shape()) != shape)
-    throw std::invalid_argument(std::string(op) + ": probabilities of shape " + shape_string(p.shape()) +
+    throw Error(std::string(op) + ": probabilities of shape " + shape_string(p.shape()) +
                                 " cannot be broadcast to shape " + shape_string(shape));
   Tensor expanded = broadcast_to(p.detach(), shape);
   for (double value : p.to_vector<double>())
     if (!(value >= 0 && value <= 1))
-      throw std::invalid_argument(std::string(op) + ": expects every probability to be in [0, 1], but got " + number(value));
+      throw Error(std::string(op) + ": expects every probability to be in [0, 1], but got " + number(value));
   return expanded;
 }
 
@@ -180,15 +180,15 @@ Tensor randint(int64_t high, Shape shape, TensorOptions options) { return randin
 
 Tensor randperm(int64_t n, TensorOptions options) {
   const Dtype dtype = options.dtype();
-  if (n < 0) throw std::invalid_argument("randperm: n must be non-negative, got " + std::to_string(n));
-  if (dtype == kBool) throw std::invalid_argument("randperm: not implemented for bool tensors");
+  if (n < 0) throw Error("randperm: n must be non-negative, got " + std::to_string(n));
+  if (dtype == kBool) throw Error("randperm: not implemented for bool tensors");
   // Every index must be exact in the dtype (PyTorch: "n cannot be greater than 2^24+1 for Float type").
   const int64_t limit = dtype == kFloat32 ? (int64_t(1) << 24) + 1
                         : dtype == kFloat64 ? (int64_t(1) << 53) + 1
                         : dtype == kInt32   ? int64_t(std::numeric_limits<int32_t>::max()) + 1
                                             : std::numeric_limits<int64_t>::max();
   if (n > limit)
-    throw std::invalid_argument("randperm: n cannot be greater than " + std::to_string(limit) + " for " +
+    throw Error("randperm: n cannot be greater than " + std::to_string(limit) + " for " +
                                 dtype_name(dtype) + ", got " + std::to_string(n));
   // Fisher-Yates, as PyTorch's CPU kernel: position i takes a uniform pick among positions i..n-1.
   std::vector<int64_t> order(static_cast<size_t>(n));
@@ -236,22 +236,22 @@ Tensor multinomial(const Tensor& probabilities, int64_t num_samples, bool replac
   const char* op = "multinomial";
   check_defined(op, probabilities);
   if (probabilities.dim() < 1 || probabilities.dim() > 2)
-    throw std::invalid_argument(std::string(op) + ": prob_dist must be 1 or 2 dim, got shape " +
+    throw Error(std::string(op) + ": prob_dist must be 1 or 2 dim, got shape " +
                                 shape_string(probabilities.shape()));
   if (!is_floating_point(probabilities.dtype()))
-    throw std::invalid_argument(std::string(op) + ": only supports floating-point dtypes for input, got " +
+    throw Error(std::string(op) + ": only supports floating-point dtypes for input, got " +
                                 dtype_name(probabilities.dtype()));
   if (num_samples <= 0)
-    throw std::invalid_argument(std::string(op) + ": cannot sample n_sample <= 0 samples (got " +
+    throw Error(std::string(op) + ": cannot sample n_sample <= 0 samples (got " +
                                 std::to_string(num_samples) + ")");
   const int64_t categories = probabilities.size(-1);
   const int64_t rows = probabilities.dim() == 2 ? probabilities.size(0) : 1;
   if (!replacement && num_samples > categories)
-    throw std::invalid_argument(std::string(op) + ": cannot sample n_sample > prob_dist.size(-1) samples without "
+    throw Error(std::string(op) + ": cannot sample n_sample > prob_dist.size(-1) samples without "
                                 "replacement (n_sample=" + std::to_string(num_samples) + ", size " +
                                 std::to_string(categories) + ")");
   if (categories > (int64_t(1) << 24))
-    throw std::invalid_argument(std::string(op) + ": number of categories cannot exceed 2^24");
+    throw Error(std::string(op) + ": number of categories cannot exceed 2^24");
   Tensor out = make_tensor(probabilities.dim() == 1 ? Shape{num_samples} : Shape{rows, num_samples}, kInt64);
   if (out.numel() == 0) return out;
   const std::vector<double> p = probabilities.to_vector<double>();
@@ -263,11 +263,11 @@ Tensor multinomial(const Tensor& probabilities, int64_t num_samples, bool replac
     // (the Gumbel top-k trick: the same law as drawing one at a time without replacement).
     for (double value : p)
       if (!(value >= 0 && value < INFINITY))
-        throw std::invalid_argument(std::string(op) + ": probability tensor contains either `inf`, `nan` or element < 0");
+        throw Error(std::string(op) + ": probability tensor contains either `inf`, `nan` or element < 0");
     for (int64_t row = 0; row < rows; ++row) {
       const double* begin = p.data() + row * categories;
       if (!(std::accumulate(begin, begin + categories, 0.0) > 0))
-        throw std::invalid_argument(std::string(op) + ": invalid multinomial distribution (sum of probabilities <= 0)");
+        throw Error(std::string(op) + ": invalid multinomial distribution (sum of probabilities <= 0)");
     }
     std::vector<double> keys(static_cast<size_t>(categories));
     std::vector<int64_t> order(static_cast<size_t>(categories));
@@ -293,16 +293,16 @@ Tensor multinomial(const Tensor& probabilities, int64_t num_samples, bool replac
     for (int64_t j = 0; j < categories; ++j) {
       const double value = row_p[j];
       if (!(value >= 0))
-        throw std::invalid_argument(std::string(op) + ": invalid multinomial distribution (encountering probability entry < 0)");
+        throw Error(std::string(op) + ": invalid multinomial distribution (encountering probability entry < 0)");
       if (!std::isfinite(value))
-        throw std::invalid_argument(std::string(op) +
+        throw Error(std::string(op) +
                                     ": invalid multinomial distribution (encountering probability entry = infinity or NaN)");
       sum += value;
       cumulative[j] = sum;
       if (value > 0) last_positive = j;
     }
     if (!(sum > 0))
-      throw std::invalid_argument(std::string(op) + ": invalid multinomial distribution (sum of probabilities <= 0)");
+      throw Error(std::string(op) + ": invalid multinomial distribution (sum of probabilities <= 0)");
     for (double& c : cumulative) c /= sum;
     for (int64_t s = 0; s < num_samples; ++s) {
       // The first category whose cumulative probability exceeds the draw: never one of probability 0.
@@ -339,7 +339,7 @@ Tensor& Tensor::bernoulli_(const Tensor& p) {
 Tensor& Tensor::normal_(double mean, double std) {
   check_defined("normal_", *this);
   if (!is_floating_point(dtype())) floating_only("normal_", dtype());
-  if (!(std >= 0)) throw std::invalid_argument("normal_: expects std >= 0.0, but found std " + number(std));
+  if (!(std >= 0)) throw Error("normal_: expects std >= 0.0, but found std " + number(std));
   return fill_inplace("normal_", "NormalBackward", *this, [mean, std](const Shape& shape, Dtype dtype) {
     Tensor out = make_tensor(shape, dtype);
     std::normal_distribution<double> normal(0.0, 1.0);
@@ -357,13 +357,13 @@ Tensor& Tensor::uniform_(double from, double to) {
   const Dtype own = dtype();
   if (!is_floating_point(own)) floating_only("uniform_", own);
   const double largest = own == kFloat32 ? std::numeric_limits<float>::max() : std::numeric_limits<double>::max();
-  if (!(std::abs(from) <= largest)) throw std::invalid_argument("uniform_: from is out of bounds for " + std::string(dtype_name(own)));
-  if (!(std::abs(to) <= largest)) throw std::invalid_argument("uniform_: to is out of bounds for " + std::string(dtype_name(own)));
+  if (!(std::abs(from) <= largest)) throw Error("uniform_: from is out of bounds for " + std::string(dtype_name(own)));
+  if (!(std::abs(to) <= largest)) throw Error("uniform_: to is out of bounds for " + std::string(dtype_name(own)));
   if (!(from <= to))
-    throw std::invalid_argument("uniform_: expects to return a [from, to) range, but found from=" + number(from) +
+    throw Error("uniform_: expects to return a [from, to) range, but found from=" + number(from) +
                                 " > to=" + number(to));
   if (!(to - from <= largest))
-    throw std::invalid_argument("uniform_: expects to-from <= the largest " + std::string(dtype_name(own)) +
+    throw Error("uniform_: expects to-from <= the largest " + std::string(dtype_name(own)) +
                                 ", but found to=" + number(to) + " and from=" + number(from));
   return fill_inplace("uniform_", "UniformBackward", *this, [from, to](const Shape& shape, Dtype dtype) {
     Tensor out = make_tensor(shape, dtype);

@@ -16,7 +16,7 @@ std::vector<int64_t> normalize_dims(std::vector<int64_t> dims, int64_t rank, con
   for (int64_t& d : dims) d = normalize_dim(d, rank, op);
   std::sort(dims.begin(), dims.end());
   if (std::adjacent_find(dims.begin(), dims.end()) != dims.end())
-    throw std::invalid_argument(std::string(op) + ": a dimension appears twice in the list");
+    throw Error(std::string(op) + ": a dimension appears twice in the list");
   if (rank == 0) dims.clear();
   return dims;
 }
@@ -117,7 +117,7 @@ namespace {
 void check_floating(const char* op, const Tensor& x) {
   check_defined(op, x);
   if (!is_floating_point(x.dtype()))
-    throw std::invalid_argument(std::string(op) + ": expected a floating point tensor, got " + dtype_name(x.dtype()) +
+    throw Error(std::string(op) + ": expected a floating point tensor, got " + dtype_name(x.dtype()) +
                                 " (convert it with .to(xg::kFloat32))");
 }
 }  // namespace
@@ -151,7 +151,7 @@ static Tensor extremum_op(const Tensor& x, bool maximum) {
   const char* op = maximum ? "max" : "min";
   check_defined(op, x);
   if (x.numel() == 0)
-    throw std::invalid_argument(std::string(op) + ": cannot reduce an empty tensor of shape " + shape_string(x.shape()));
+    throw Error(std::string(op) + ": cannot reduce an empty tensor of shape " + shape_string(x.shape()));
   Tensor out = make_tensor({}, x.dtype());
   Tensor hold;
   XG_DISPATCH_ALL(x.dtype(), *out.impl()->data<T>() = extremum<T>(*dense(x, hold).impl(), maximum));
@@ -173,7 +173,7 @@ Tensor broadcast_to(const Tensor& x, Shape shape) {
   check_defined("broadcast_to", x);
   if (x.shape() == shape) return x;
   if (shape.size() < x.shape().size() || broadcast_shapes("broadcast_to", x.shape(), shape) != shape)
-    throw std::invalid_argument("broadcast_to: shape " + shape_string(x.shape()) + " cannot be broadcast to " +
+    throw Error("broadcast_to: shape " + shape_string(x.shape()) + " cannot be broadcast to " +
                                 shape_string(shape));
   return x.expand(std::move(shape));
 }
@@ -182,7 +182,7 @@ Tensor expand_copy(const Tensor& x, Shape shape) {
   check_defined("expand_copy", x);
   if (x.shape() == shape) return x;
   if (shape.size() < x.shape().size() || broadcast_shapes("expand_copy", x.shape(), shape) != shape)
-    throw std::invalid_argument("expand_copy: shape " + shape_string(x.shape()) + " cannot be broadcast to " +
+    throw Error("expand_copy: shape " + shape_string(x.shape()) + " cannot be broadcast to " +
                                 shape_string(shape));
   Tensor out = make_tensor(std::move(shape), x.dtype());
   Tensor hold;
@@ -202,7 +202,7 @@ Tensor sum_to(const Tensor& x, const Shape& shape) {
   if (shape.empty()) return sum(x);
   const Shape& from = x.shape();
   if (shape.size() > from.size() || broadcast_shapes("sum_to", from, shape) != from)
-    throw std::invalid_argument("sum_to: shape " + shape_string(from) + " cannot be summed to " + shape_string(shape));
+    throw Error("sum_to: shape " + shape_string(from) + " cannot be summed to " + shape_string(shape));
   Tensor out = make_tensor(shape, x.dtype());
   Tensor hold;
   const TensorImpl& in = *dense(x, hold).impl();

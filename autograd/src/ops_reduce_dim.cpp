@@ -24,7 +24,7 @@ std::vector<int64_t> normalize_dims(std::vector<int64_t> dims, int64_t rank, con
   std::sort(dims.begin(), dims.end());
   auto repeated = std::adjacent_find(dims.begin(), dims.end());
   if (repeated != dims.end())
-    throw std::invalid_argument(std::string(op) + ": dim " + std::to_string(*repeated) +
+    throw Error(std::string(op) + ": dim " + std::to_string(*repeated) +
                                 " appears multiple times in the list of dims");
   if (rank == 0) dims.clear();  // a 0-d tensor reduces over nothing (dim 0 and -1 name it)
   return dims;
@@ -50,7 +50,7 @@ Shape reduced_shape(const Shape& shape, const std::vector<int64_t>& dims, bool k
 void check_nonempty_dims(const char* op, const Tensor& x, const std::vector<int64_t>& dims) {
   for (int64_t d : dims)
     if (x.shape()[d] == 0)
-      throw std::invalid_argument(std::string(op) + ": expected reduction dim " + std::to_string(d) +
+      throw Error(std::string(op) + ": expected reduction dim " + std::to_string(d) +
                                   " to have non-zero size (input shape " + shape_string(x.shape()) + ")");
 }
 
@@ -267,11 +267,11 @@ std::tuple<Tensor, Tensor> extremum_dim(const Tensor& x, int64_t dim_in, bool ke
 Tensor arg_extremum(const Tensor& x, std::optional<int64_t> dim, bool keepdim, bool maximum) {
   const char* op = maximum ? "argmax" : "argmin";
   check_defined(op, x);
-  if (x.dtype() == kBool) throw std::invalid_argument(std::string(op) + ": not implemented for bool tensors");
+  if (x.dtype() == kBool) throw Error(std::string(op) + ": not implemented for bool tensors");
   if (!dim) {
     // Over the flattened tensor; keepdim keeps every dimension as 1, as PyTorch.
     if (x.numel() == 0)
-      throw std::invalid_argument(std::string(op) + ": expected reduction dim to be specified for an empty input (shape " +
+      throw Error(std::string(op) + ": expected reduction dim to be specified for an empty input (shape " +
                                   shape_string(x.shape()) + ")");
     Lines lines;
     Tensor hold;
@@ -388,7 +388,7 @@ Tensor variance(const char* op, const Tensor& x, std::vector<int64_t> dims_in, d
                 bool take_sqrt) {
   check_defined(op, x);
   if (!is_floating_point(x.dtype()))
-    throw std::invalid_argument(std::string(op) + ": std and var only support floating point dtypes, got " +
+    throw Error(std::string(op) + ": std and var only support floating point dtypes, got " +
                                 dtype_name(x.dtype()) + " (convert it with .to(xg::kFloat32))");
   const std::vector<int64_t> dims = normalize_dims(std::move(dims_in), x.dim(), op);
   Tensor out = make_tensor(reduced_shape(x.shape(), dims, keepdim), x.dtype());
@@ -439,9 +439,9 @@ Tensor vector_norm(const Tensor& x, double p, std::vector<int64_t> dims_in, bool
   const char* op = "norm";
   check_defined(op, x);
   if (!is_floating_point(x.dtype()))
-    throw std::invalid_argument(std::string("norm: input dtype should be floating point, got ") + dtype_name(x.dtype()) +
+    throw Error(std::string("norm: input dtype should be floating point, got ") + dtype_name(x.dtype()) +
                                 " (convert it with .to(xg::kFloat32))");
-  if (std::isnan(p)) throw std::invalid_argument("norm: the order p is NaN");
+  if (std::isnan(p)) throw Error("norm: the order p is NaN");
   const std::vector<int64_t> dims = normalize_dims(std::move(dims_in), x.dim(), op);
   Tensor out = make_tensor(reduced_shape(x.shape(), dims, keepdim), x.dtype());
   const Lines lines = lines_of(x, dims);

@@ -93,7 +93,7 @@ Tensor Tensor::index_select(int64_t dim, std::vector<int64_t> indices) const {
 namespace {
 // Every tensor in the list in the list's common dtype (PyTorch promotes cat's inputs).
 std::vector<Tensor> promoted_list(const char* op, const std::vector<Tensor>& tensors) {
-  if (tensors.empty()) throw std::invalid_argument(std::string(op) + ": expected a non-empty list of tensors");
+  if (tensors.empty()) throw Error(std::string(op) + ": expected a non-empty list of tensors");
   for (const Tensor& t : tensors) check_defined(op, t);
   Tensor widest = tensors[0];
   for (const Tensor& t : tensors)
@@ -114,7 +114,7 @@ Tensor cat(const std::vector<Tensor>& inputs, int64_t dim) {
   const Shape& first = tensors[reference].shape();
   for (size_t i = 0; i < tensors.size(); ++i)
     if (tensors[i].dim() == 0)
-      throw std::invalid_argument("cat: zero-dimensional tensor (at position " + std::to_string(i) +
+      throw Error("cat: zero-dimensional tensor (at position " + std::to_string(i) +
                                   ") cannot be concatenated");
   dim = normalize_dim(dim, static_cast<int64_t>(first.size()), "cat");
   Shape shape = first;
@@ -126,7 +126,7 @@ Tensor cat(const std::vector<Tensor>& inputs, int64_t dim) {
     for (size_t d = 0; compatible && d < first.size(); ++d)
       if (static_cast<int64_t>(d) != dim && other[d] != first[d]) compatible = false;
     if (!compatible)
-      throw std::invalid_argument("cat: tensor " + std::to_string(i) + " has shape " + shape_string(other) +
+      throw Error("cat: tensor " + std::to_string(i) + " has shape " + shape_string(other) +
                                   ", which does not match " + shape_string(first) + " outside dimension " +
                                   std::to_string(dim));
     shape[dim] += other[dim];
@@ -171,7 +171,7 @@ Tensor stack(const std::vector<Tensor>& inputs, int64_t dim) {
   std::vector<Tensor> tensors = promoted_list("stack", inputs);
   for (size_t i = 1; i < tensors.size(); ++i)
     if (tensors[i].shape() != tensors[0].shape())
-      throw std::invalid_argument("stack: tensor " + std::to_string(i) + " has shape " +
+      throw Error("stack: tensor " + std::to_string(i) + " has shape " +
                                   shape_string(tensors[i].shape()) + " but tensor 0 has " +
                                   shape_string(tensors[0].shape()));
   dim = normalize_dim(dim, tensors[0].dim() + 1, "stack");

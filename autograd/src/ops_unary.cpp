@@ -20,7 +20,7 @@ namespace {
 // ---------------------------------------------------------------- helpers
 
 [[noreturn]] void floating_only(const char* op, Dtype dtype) {
-  throw std::invalid_argument(std::string(op) + ": not implemented for " + dtype_name(dtype) +
+  throw Error(std::string(op) + ": not implemented for " + dtype_name(dtype) +
                               " tensors (it needs float32 or float64)");
 }
 void require_floating(const char* op, const Tensor& x) {
@@ -29,7 +29,7 @@ void require_floating(const char* op, const Tensor& x) {
 }
 void refuse_bool(const char* op, const Tensor& x) {
   check_defined(op, x);
-  if (x.dtype() == kBool) throw std::invalid_argument(std::string(op) + ": not implemented for bool tensors");
+  if (x.dtype() == kBool) throw Error(std::string(op) + ": not implemented for bool tensors");
 }
 
 // out[i] = f(x[i]) in x's dtype. `f` must compile for every dtype; strided inputs are read through a dense copy.
@@ -153,7 +153,7 @@ T number_as(const char* op, double value) {
   if constexpr (std::is_integral<T>::value && !std::is_same<T, bool>::value) {
     if (!(value >= static_cast<double>(std::numeric_limits<T>::min()) &&
           value < -static_cast<double>(std::numeric_limits<T>::min())))
-      throw std::invalid_argument(std::string(op) + ": value " + std::to_string(value) +
+      throw Error(std::string(op) + ": value " + std::to_string(value) +
                                   " cannot be converted to an integer tensor's type without overflow");
   }
   return static_cast<T>(value);
@@ -172,11 +172,11 @@ Tensor& inplace_as(const char* op, Tensor& self, bool others_require_grad,
   return apply_inplace(op, self, record, [&](const Tensor& previous) {
     Tensor result = out_of_place(previous);
     if (result.shape() != shape)
-      throw std::invalid_argument(std::string(op) + ": output with shape " + shape_string(shape) +
+      throw Error(std::string(op) + ": output with shape " + shape_string(shape) +
                                   " doesn't match the broadcast shape " + shape_string(result.shape()));
     if (result.dtype() != own) {
       if (category_of(result.dtype()) > category_of(own))
-        throw std::invalid_argument(std::string(op) + ": result type " + dtype_name(result.dtype()) +
+        throw Error(std::string(op) + ": result type " + dtype_name(result.dtype()) +
                                     " can't be cast to the desired output type " + dtype_name(own));
       result = result.to(own);
     }
@@ -397,7 +397,7 @@ Tensor selu(const Tensor& x) {
 
 Tensor hardtanh(const Tensor& x, double min_val, double max_val) {
   check_defined("hardtanh", x);
-  if (x.dtype() == kBool) throw std::invalid_argument("hardtanh: bool inputs not supported");
+  if (x.dtype() == kBool) throw Error("hardtanh: bool inputs not supported");
   // clamp(x, min_val, max_val) in x's dtype (integer tensors take the bounds truncated, as PyTorch); NaN stays
   // NaN; with min_val > max_val every element becomes max_val.
   Tensor out = map_any("hardtanh", x, [min_val, max_val](auto v) {
@@ -514,7 +514,7 @@ T lerp_value(T self, T end, T weight) {
 void check_lerp(const Tensor& self, const Tensor& other, const char* name) {
   check_defined("lerp", other);
   if (other.dtype() != self.dtype())
-    throw std::invalid_argument(std::string("lerp: expected dtype ") + dtype_name(self.dtype()) + " for `" + name +
+    throw Error(std::string("lerp: expected dtype ") + dtype_name(self.dtype()) + " for `" + name +
                                 "` but got dtype " + dtype_name(other.dtype()));
 }
 }  // namespace
@@ -563,11 +563,11 @@ Tensor addc(const char* op, const char* backward, const Tensor& self_in, const T
             double value, bool multiply) {
   const Dtype common = result_type3(op, self_in, t1_in, t2_in);
   if (!multiply && !is_floating_point(t1_in.dtype()) && !is_floating_point(t2_in.dtype()))
-    throw std::invalid_argument(
+    throw Error(
         "addcdiv: integer division with addcdiv is no longer supported; use addcmul(self, tensor1, "
         "tensor2.reciprocal(), value) for true division or (tensor1 / tensor2).floor() * value + self for floor "
         "division (got " + std::string(dtype_name(t1_in.dtype())) + " and " + dtype_name(t2_in.dtype()) + ")");
-  if (common == kBool) throw std::invalid_argument(std::string(op) + ": not implemented for bool tensors");
+  if (common == kBool) throw Error(std::string(op) + ": not implemented for bool tensors");
   Tensor hold_self, hold_t1, hold_t2;
   const Tensor& self = self_in.dtype() == common ? self_in : (hold_self = self_in.to(common));
   const Tensor& t1 = t1_in.dtype() == common ? t1_in : (hold_t1 = t1_in.to(common));
@@ -652,7 +652,7 @@ Tensor modulo(const char* op, const char* backward, const Tensor& a_in, const Te
   Promoted promoted(op, a_in, b_in);
   const Tensor& a = promoted.a();
   const Tensor& b = promoted.b();
-  if (a.dtype() == kBool) throw std::invalid_argument(std::string(op) + ": not implemented for bool tensors");
+  if (a.dtype() == kBool) throw Error(std::string(op) + ": not implemented for bool tensors");
   if (!is_floating_point(b.dtype())) {  // integer division by zero has no value (PyTorch: ZeroDivisionError)
     Tensor hold;
     const Tensor& divisor = dense(b, hold);
@@ -661,7 +661,7 @@ Tensor modulo(const char* op, const char* backward, const Tensor& a_in, const Te
       const T* data = divisor.impl()->data<T>();
       for (int64_t i = 0, n = divisor.numel(); i < n && !zero; ++i) zero = data[i] == T(0);
     });
-    if (zero) throw std::invalid_argument(std::string(op) + ": integer division by zero (ZeroDivisionError)");
+    if (zero) throw Error(std::string(op) + ": integer division by zero (ZeroDivisionError)");
   }
   Tensor out = python ? binary_map(op, a, b, [](auto x, auto y) { return remainder_value<decltype(x)>(x, y); })
                       : binary_map(op, a, b, [](auto x, auto y) { return fmod_value<decltype(x)>(x, y); });
@@ -693,7 +693,7 @@ Tensor modulo(const char* op, const char* backward, const Tensor& a_in, const Te
 Tensor modulo(const char* op, const char* backward, const Tensor& a_in, const Scalar& b, bool python) {
   Tensor hold;
   const Tensor& a = scalar_operand(op, a_in, b, false, hold);
-  if (a.dtype() == kBool) throw std::invalid_argument(std::string(op) + ": not implemented for bool tensors");
+  if (a.dtype() == kBool) throw Error(std::string(op) + ": not implemented for bool tensors");
   return modulo(op, backward, a, scalar_tensor(b, dtype(a.dtype())), python);
 }
 }  // namespace

@@ -115,12 +115,12 @@ Geometry permuted(const TensorImpl& impl, const std::vector<int64_t>& order) {
 
 std::vector<int64_t> checked_permutation(std::vector<int64_t> dims, int64_t rank) {
   if (static_cast<int64_t>(dims.size()) != rank)
-    throw std::invalid_argument("permute: number of dims (" + std::to_string(dims.size()) +
+    throw Error("permute: number of dims (" + std::to_string(dims.size()) +
                                 ") does not match the tensor's rank " + std::to_string(rank));
   std::vector<bool> seen(static_cast<size_t>(rank), false);
   for (int64_t& d : dims) {
     d = normalize_dim(d, rank, "permute");
-    if (seen[d]) throw std::invalid_argument("permute: dim " + std::to_string(d) + " appears twice");
+    if (seen[d]) throw Error("permute: dim " + std::to_string(d) + " appears twice");
     seen[d] = true;
   }
   return dims;
@@ -167,26 +167,26 @@ Shape resolved_shape(const char* op, const Tensor& x, Shape shape) {
   for (size_t d = 0; d < shape.size(); ++d) {
     if (shape[d] == -1) {
       if (infer >= 0)
-        throw std::invalid_argument(std::string(op) + ": only one dimension can be inferred in " + shape_string(shape));
+        throw Error(std::string(op) + ": only one dimension can be inferred in " + shape_string(shape));
       infer = static_cast<int64_t>(d);
     } else if (shape[d] < 0) {
-      throw std::invalid_argument(std::string(op) + ": invalid shape " + shape_string(shape));
+      throw Error(std::string(op) + ": invalid shape " + shape_string(shape));
     } else if (__builtin_mul_overflow(known, shape[d], &known)) {
-      throw std::invalid_argument(std::string(op) + ": shape " + shape_string(shape) + " is invalid for input of shape " +
+      throw Error(std::string(op) + ": shape " + shape_string(shape) + " is invalid for input of shape " +
                                   shape_string(x.shape()) + " (its element count overflows)");
     }
   }
   if (infer >= 0) {
     if (known == 0)
-      throw std::invalid_argument(std::string(op) + ": cannot reshape a tensor of " + std::to_string(x.numel()) +
+      throw Error(std::string(op) + ": cannot reshape a tensor of " + std::to_string(x.numel()) +
                                   " elements into shape " + shape_string(shape) +
                                   " because the unspecified dimension size -1 can be any value and is ambiguous");
     if (x.numel() % known != 0)
-      throw std::invalid_argument(std::string(op) + ": shape " + shape_string(shape) + " is invalid for input of shape " +
+      throw Error(std::string(op) + ": shape " + shape_string(shape) + " is invalid for input of shape " +
                                   shape_string(x.shape()));
     shape[infer] = x.numel() / known;
   } else if (known != x.numel()) {
-    throw std::invalid_argument(std::string(op) + ": shape " + shape_string(shape) + " is invalid for input of shape " +
+    throw Error(std::string(op) + ": shape " + shape_string(shape) + " is invalid for input of shape " +
                                 shape_string(x.shape()));
   }
   return shape;
@@ -215,7 +215,7 @@ Tensor reshaped(const char* op, const Tensor& x, Shape requested, bool may_copy)
     }
     return out;
   } else {
-    throw std::invalid_argument(std::string(op) + ": view size is not compatible with input tensor's size and stride " +
+    throw Error(std::string(op) + ": view size is not compatible with input tensor's size and stride " +
                                 "(at least one dimension spans across two contiguous subspaces); use .reshape(...) instead");
   }
   if (any_requires_grad({&x})) {
@@ -280,7 +280,7 @@ Tensor Tensor::contiguous() const {
 
 Tensor Tensor::select(int64_t dim, int64_t index) const {
   check_defined("select", *this);
-  if (this->dim() == 0) throw std::invalid_argument("select: cannot select on a 0-d tensor");
+  if (this->dim() == 0) throw Error("select: cannot select on a 0-d tensor");
   dim = normalize_dim(dim, this->dim(), "select");
   int64_t extent = shape()[dim];
   if (index < -extent || index >= extent)
@@ -297,8 +297,8 @@ Tensor Tensor::operator[](int64_t index) const {
 
 Tensor Tensor::slice(int64_t dim, int64_t start, int64_t end, int64_t step) const {
   check_defined("slice", *this);
-  if (this->dim() == 0) throw std::invalid_argument("slice: cannot slice a 0-d tensor");
-  if (step <= 0) throw std::invalid_argument("slice: step must be positive, got " + std::to_string(step));
+  if (this->dim() == 0) throw Error("slice: cannot slice a 0-d tensor");
+  if (step <= 0) throw Error("slice: step must be positive, got " + std::to_string(step));
   dim = normalize_dim(dim, this->dim(), "slice");
   int64_t extent = shape()[dim];
   // Python slicing rules: negatives count from the end, out-of-range bounds are clamped.
@@ -314,7 +314,7 @@ Tensor slice(const Tensor& x, int64_t dim, int64_t start, int64_t end, int64_t s
 
 Tensor Tensor::narrow(int64_t dim, int64_t start, int64_t length) const {
   check_defined("narrow", *this);
-  if (this->dim() == 0) throw std::invalid_argument("narrow: cannot narrow a 0-d tensor");
+  if (this->dim() == 0) throw Error("narrow: cannot narrow a 0-d tensor");
   dim = normalize_dim(dim, this->dim(), "narrow");
   int64_t extent = shape()[dim];
   if (start < -extent || start > extent)
@@ -329,10 +329,10 @@ Tensor Tensor::narrow(int64_t dim, int64_t start, int64_t length) const {
 
 Tensor Tensor::diagonal(int64_t offset, int64_t dim1, int64_t dim2) const {
   check_defined("diagonal", *this);
-  if (this->dim() < 2) throw std::invalid_argument("diagonal: needs at least 2 dimensions, got " + shape_string(shape()));
+  if (this->dim() < 2) throw Error("diagonal: needs at least 2 dimensions, got " + shape_string(shape()));
   dim1 = normalize_dim(dim1, this->dim(), "diagonal");
   dim2 = normalize_dim(dim2, this->dim(), "diagonal");
-  if (dim1 == dim2) throw std::invalid_argument("diagonal: dimensions cannot be identical " + std::to_string(dim1));
+  if (dim1 == dim2) throw Error("diagonal: dimensions cannot be identical " + std::to_string(dim1));
   return strided_view("DiagonalBackward", *this, diagonal_of(actual_geometry(*impl()), offset, dim1, dim2),
                       diagonal_of(logical_geometry(shape()), offset, dim1, dim2));
 }
@@ -370,7 +370,7 @@ Tensor Tensor::transpose(int64_t dim0, int64_t dim1) const { return xgrad::trans
 Tensor t(const Tensor& x) { return x.t(); }
 Tensor Tensor::t() const {
   check_defined("t", *this);
-  if (dim() > 2) throw std::invalid_argument("t: expects a tensor with <= 2 dimensions, got " + shape_string(shape()));
+  if (dim() > 2) throw Error("t: expects a tensor with <= 2 dimensions, got " + shape_string(shape()));
   return xgrad::transpose(*this, 0, -1);
 }
 
@@ -378,7 +378,7 @@ Tensor Tensor::expand(Shape sizes) const {
   check_defined("expand", *this);
   const Shape& from = shape();
   if (sizes.size() < from.size())
-    throw std::invalid_argument("expand: the number of sizes provided (" + std::to_string(sizes.size()) +
+    throw Error("expand: the number of sizes provided (" + std::to_string(sizes.size()) +
                                 ") must be greater or equal to the number of dimensions in the tensor (" +
                                 std::to_string(from.size()) + ")");
   Shape from_strides = strides_of(*impl());
@@ -387,7 +387,7 @@ Tensor Tensor::expand(Shape sizes) const {
   for (size_t d = 0; d < sizes.size(); ++d) {
     if (d < lead) {
       if (sizes[d] < 0)
-        throw std::invalid_argument("expand: the expanded size " + std::to_string(sizes[d]) +
+        throw Error("expand: the expanded size " + std::to_string(sizes[d]) +
                                     " is not allowed in a leading, non-existing dimension " + std::to_string(d));
       continue;  // new dims: stride 0
     }
@@ -396,12 +396,12 @@ Tensor Tensor::expand(Shape sizes) const {
     if (have == sizes[d]) {
       strides[d] = from_strides[d - lead];
     } else if (have != 1) {
-      throw std::invalid_argument("expand: the expanded size of the tensor (" + std::to_string(sizes[d]) +
+      throw Error("expand: the expanded size of the tensor (" + std::to_string(sizes[d]) +
                                   ") must match the existing size (" + std::to_string(have) +
                                   ") at non-singleton dimension " + std::to_string(d) + "; target sizes " +
                                   shape_string(sizes) + ", tensor sizes " + shape_string(from));
     } else if (sizes[d] < 0) {
-      throw std::invalid_argument("expand: invalid size " + std::to_string(sizes[d]) + " in " + shape_string(sizes));
+      throw Error("expand: invalid size " + std::to_string(sizes[d]) + " in " + shape_string(sizes));
     }
   }
   checked_numel(sizes, "expand");
@@ -432,7 +432,7 @@ Tensor Tensor::flatten(int64_t start_dim, int64_t end_dim) const {
   if (dim() == 0) return reshape({1});
   start_dim = normalize_dim(start_dim, dim(), "flatten");
   end_dim = normalize_dim(end_dim, dim(), "flatten");
-  if (start_dim > end_dim) throw std::invalid_argument("flatten: start_dim cannot come after end_dim");
+  if (start_dim > end_dim) throw Error("flatten: start_dim cannot come after end_dim");
   Shape shape(this->shape().begin(), this->shape().begin() + start_dim);
   int64_t merged = 1;
   for (int64_t d = start_dim; d <= end_dim; ++d) merged *= this->shape()[d];
@@ -501,7 +501,7 @@ Tensor& inplace_on_view(const char* op, Tensor& self, const std::function<Tensor
   refresh_view(view);
   Tensor result = compute(self.clone());  // the old value, with the view's history
   if (result.shape() != self.shape())
-    throw std::invalid_argument(std::string(op) + ": result of shape " + shape_string(result.shape()) +
+    throw Error(std::string(op) + ": result of shape " + shape_string(result.shape()) +
                                 " cannot be written into a view of shape " + shape_string(self.shape()));
   write_into(view, result);
   bump_version(self);

@@ -63,7 +63,7 @@ int64_t checked_numel(const Shape& shape, const char* op) {
   int64_t count = 1;
   bool overflow = false;
   for (int64_t extent : shape) {
-    if (extent < 0) throw std::invalid_argument(std::string(op) + ": negative dimension in shape " + shape_string(shape));
+    if (extent < 0) throw Error(std::string(op) + ": negative dimension in shape " + shape_string(shape));
     overflow |= __builtin_mul_overflow(count, extent, &count);
   }
   // Bytes must fit too (8 per element at most); a zero extent anywhere makes any product fine.
@@ -122,7 +122,7 @@ Tensor make_alias(const Tensor& source, Shape shape) {
     std::string message = "reshape: shape " + shape_string(impl->shape) + " is invalid for input of shape " +
                           shape_string(from.shape);
     delete impl;
-    throw std::invalid_argument(message);
+    throw Error(message);
   }
   retain(impl);
   return Tensor(impl);
@@ -172,7 +172,7 @@ const Tensor& dense_copy(const Tensor& x, Tensor& holder) {
 int64_t normalize_dim(int64_t dim, int64_t rank, const char* op) {
   int64_t extent = rank == 0 ? 1 : rank;  // a 0-d tensor accepts dim 0 and -1, like PyTorch
   if (dim < -extent || dim >= extent)
-    throw std::invalid_argument(std::string(op) + ": dimension " + std::to_string(dim) +
+    throw Error(std::string(op) + ": dimension " + std::to_string(dim) +
                                 " out of range for a tensor of " + std::to_string(rank) + " dimensions");
   return dim < 0 ? dim + extent : dim;
 }
@@ -189,7 +189,7 @@ const char* dtype_name(Dtype dtype) {
 }
 
 void unsupported_dtype(Dtype dtype) {
-  throw std::invalid_argument(std::string("this operation is not implemented for ") + dtype_name(dtype) +
+  throw Error(std::string("this operation is not implemented for ") + dtype_name(dtype) +
                               " tensors (it needs float32 or float64)");
 }
 
@@ -257,7 +257,7 @@ Tensor& Tensor::requires_grad_(bool value) {
         "without history");
   }
   if (value && !is_floating_point(impl.dtype))
-    throw std::invalid_argument(std::string("requires_grad_: only tensors of floating point dtype can require gradients, "
+    throw Error(std::string("requires_grad_: only tensors of floating point dtype can require gradients, "
                                             "got ") + dtype_name(impl.dtype));
   impl.requires_grad = value;
   return *this;
@@ -328,7 +328,7 @@ template <class Out>
 Out Tensor::item() const {
   const TensorImpl& impl = checked(*this, "item");
   if (impl.numel != 1)
-    throw std::invalid_argument("item: a tensor with " + std::to_string(impl.numel) +
+    throw Error("item: a tensor with " + std::to_string(impl.numel) +
                                 " elements cannot be converted to a scalar");
   Out value{};
   XG_DISPATCH_ALL(impl.dtype, value = convert<Out>(*impl.data<T>(), "item"));
@@ -367,7 +367,7 @@ static T* typed_data(const Tensor& tensor) {
                  : std::is_same<T, bool>::value    ? kBool
                                                    : kFloat32;
   if (impl.dtype != wanted)
-    throw std::invalid_argument(std::string("data_ptr: tensor is ") + dtype_name(impl.dtype) + ", requested " +
+    throw Error(std::string("data_ptr: tensor is ") + dtype_name(impl.dtype) + ", requested " +
                                 dtype_name(wanted));
   return impl.data<T>();
 }
@@ -464,7 +464,7 @@ static Tensor finish(Tensor tensor, const TensorOptions& options) {
 Tensor tensor(std::vector<double> values, Shape shape, TensorOptions options) {
   int64_t count = checked_numel(shape, "tensor");
   if (count != static_cast<int64_t>(values.size()))
-    throw std::invalid_argument("tensor: " + std::to_string(values.size()) + " values do not fill shape " +
+    throw Error("tensor: " + std::to_string(values.size()) + " values do not fill shape " +
                                 shape_string(shape));
   Tensor result = make_tensor(shape, options.dtype());
   XG_DISPATCH_ALL(options.dtype(), {
@@ -514,7 +514,7 @@ Tensor ones_like(const Tensor& like) { return filled_like(like, "ones_like", 1);
 
 Tensor arange(double start, double end, double step, TensorOptions options) {
   if (step == 0 || !std::isfinite(start) || !std::isfinite(end) || !std::isfinite(step))
-    throw std::invalid_argument("arange: step must be nonzero and bounds finite");
+    throw Error("arange: step must be nonzero and bounds finite");
   double span = std::ceil((end - start) / step);
   if (span > 4.0e18) throw std::length_error("arange: the range has too many elements");
   int64_t count = span > 0 ? static_cast<int64_t>(span) : 0;
@@ -527,7 +527,7 @@ Tensor arange(double start, double end, double step, TensorOptions options) {
 }
 
 Tensor linspace(double start, double end, int64_t steps, TensorOptions options) {
-  if (steps < 0) throw std::invalid_argument("linspace: number of steps must be non-negative");
+  if (steps < 0) throw Error("linspace: number of steps must be non-negative");
   Tensor result = make_for("linspace", {steps}, options.dtype());
   double step = steps > 1 ? (end - start) / static_cast<double>(steps - 1) : 0.0;
   XG_DISPATCH(options.dtype(), {

@@ -20,17 +20,17 @@ namespace xgrad {
 namespace data {
 
 Example Dataset::get_batch(const std::vector<size_t>& indices) const {
-  if (indices.empty()) throw std::invalid_argument("Dataset::get_batch: no indices given");
+  if (indices.empty()) throw Error("Dataset::get_batch: no indices given");
   std::vector<Tensor> inputs, targets;
   inputs.reserve(indices.size());
   targets.reserve(indices.size());
   for (size_t index : indices) {
     Example example = get(index);
     if (!example.data.defined() || !example.target.defined())
-      throw std::invalid_argument("DataLoader: example " + std::to_string(index) + " has an undefined " +
+      throw Error("DataLoader: example " + std::to_string(index) + " has an undefined " +
                                   (example.data.defined() ? "target" : "data") + " tensor");
     if (!inputs.empty() && (example.data.shape() != inputs[0].shape() || example.target.shape() != targets[0].shape()))
-      throw std::invalid_argument("DataLoader: example " + std::to_string(index) + " has data " +
+      throw Error("DataLoader: example " + std::to_string(index) + " has data " +
                                   shape_string(example.data.shape()) + " and target " +
                                   shape_string(example.target.shape()) + ", but the batch started with data " +
                                   shape_string(inputs[0].shape()) + " and target " + shape_string(targets[0].shape()));
@@ -42,13 +42,13 @@ Example Dataset::get_batch(const std::vector<size_t>& indices) const {
 
 TensorDataset::TensorDataset(Tensor data, Tensor targets) : data_(std::move(data)), targets_(std::move(targets)) {
   for (auto [tensor, which] : {std::pair(&data_, "data"), std::pair(&targets_, "targets")}) {
-    if (!tensor->defined()) throw std::invalid_argument(std::string("TensorDataset: the ") + which + " tensor is undefined");
+    if (!tensor->defined()) throw Error(std::string("TensorDataset: the ") + which + " tensor is undefined");
     if (tensor->dim() == 0)
-      throw std::invalid_argument(std::string("TensorDataset: the ") + which +
+      throw Error(std::string("TensorDataset: the ") + which +
                                   " tensor is 0-d; it needs a first dimension to index examples by");
   }
   if (data_.size(0) != targets_.size(0))
-    throw std::invalid_argument("TensorDataset: data has " + std::to_string(data_.size(0)) + " rows (shape " +
+    throw Error("TensorDataset: data has " + std::to_string(data_.size(0)) + " rows (shape " +
                                 shape_string(data_.shape()) + ") but targets have " + std::to_string(targets_.size(0)) +
                                 " (shape " + shape_string(targets_.shape()) + ")");
 }
@@ -206,13 +206,13 @@ CSVDataset::CSVDataset(std::pair<Example, std::vector<std::string>> parsed)
 
 DataLoader::DataLoader(std::shared_ptr<const Dataset> dataset, DataLoaderOptions options)
     : dataset_(std::move(dataset)), options_(options) {
-  if (!dataset_) throw std::invalid_argument("DataLoader: the dataset is null");
-  if (options_.batch_size() == 0) throw std::invalid_argument("DataLoader: batch_size must be at least 1");
+  if (!dataset_) throw Error("DataLoader: the dataset is null");
+  if (options_.batch_size() == 0) throw Error("DataLoader: batch_size must be at least 1");
   if (dataset_->size() > order_.max_size())
-    throw std::invalid_argument("DataLoader: the dataset reports " + std::to_string(dataset_->size()) +
+    throw Error("DataLoader: the dataset reports " + std::to_string(dataset_->size()) +
                                 " examples, more than can be indexed");
   if (options_.drop_last() && size() == 0)
-    throw std::invalid_argument("DataLoader: with drop_last, a dataset of " + std::to_string(dataset_->size()) +
+    throw Error("DataLoader: with drop_last, a dataset of " + std::to_string(dataset_->size()) +
                                 " examples and batch_size " + std::to_string(options_.batch_size()) +
                                 " yields no batch");
   generator_.seed(options_.seed() ? *options_.seed() : generator()());
@@ -231,7 +231,7 @@ size_t DataLoader::size() const {
 DataLoader::Iterator DataLoader::begin() {
   if (order_.size() != dataset_->size()) {  // the dataset may have grown or shrunk
     if (dataset_->size() > order_.max_size())
-      throw std::invalid_argument("DataLoader: the dataset reports " + std::to_string(dataset_->size()) +
+      throw Error("DataLoader: the dataset reports " + std::to_string(dataset_->size()) +
                                   " examples, more than can be indexed");
     order_.resize(dataset_->size());
     std::iota(order_.begin(), order_.end(), size_t{0});
@@ -291,17 +291,17 @@ class Subset : public Dataset {
 
 std::vector<std::shared_ptr<Dataset>> random_split(std::shared_ptr<const Dataset> dataset,
                                                    const std::vector<size_t>& lengths, uint64_t seed) {
-  if (!dataset) throw std::invalid_argument("random_split: the dataset is null");
+  if (!dataset) throw Error("random_split: the dataset is null");
   size_t total = 0;
   for (size_t length : lengths) {
     // Checked, or lengths like {SIZE_MAX, 11} (a -1 converted to size_t) would wrap around to the size.
     if (length > std::numeric_limits<size_t>::max() - total)
-      throw std::invalid_argument("random_split: the lengths overflow when added (length " + std::to_string(length) +
+      throw Error("random_split: the lengths overflow when added (length " + std::to_string(length) +
                                   "; a negative number converted to size_t?)");
     total += length;
   }
   if (total != dataset->size())
-    throw std::invalid_argument("random_split: lengths add up to " + std::to_string(total) + " but the dataset has " +
+    throw Error("random_split: lengths add up to " + std::to_string(total) + " but the dataset has " +
                                 std::to_string(dataset->size()) + " examples");
   std::vector<size_t> order(total);
   std::iota(order.begin(), order.end(), size_t{0});

@@ -18,19 +18,19 @@ namespace linalg {
 namespace detail {
 
 void check_matrix(const char* fn, const Tensor& A) {
-  if (!A.defined()) throw std::invalid_argument(std::string(fn) + ": the input is an undefined tensor");
+  if (!A.defined()) throw Error(std::string(fn) + ": the input is an undefined tensor");
   if (A.dtype() != kFloat32 && A.dtype() != kFloat64)
-    throw std::invalid_argument(std::string(fn) + ": expected a float32 or float64 tensor, got " +
+    throw Error(std::string(fn) + ": expected a float32 or float64 tensor, got " +
                                 dtype_name(A.dtype()));
   if (A.dim() < 2)
-    throw std::invalid_argument(std::string(fn) + ": the input must have at least 2 dimensions, got shape " +
+    throw Error(std::string(fn) + ": the input must have at least 2 dimensions, got shape " +
                                 shape_string(A.shape()));
 }
 
 void check_square(const char* fn, const Tensor& A) {
   check_matrix(fn, A);
   if (A.size(-1) != A.size(-2))
-    throw std::invalid_argument(std::string(fn) + ": A must be batches of square matrices, but they are " +
+    throw Error(std::string(fn) + ": A must be batches of square matrices, but they are " +
                                 std::to_string(A.size(-2)) + " by " + std::to_string(A.size(-1)) + " matrices");
 }
 
@@ -53,7 +53,7 @@ Shape broadcast_batch(const char* fn, const Shape& a, const Shape& b) {
     int64_t x = i < out.size() - a.size() ? 1 : a[i - (out.size() - a.size())];
     int64_t y = i < out.size() - b.size() ? 1 : b[i - (out.size() - b.size())];
     if (x != y && x != 1 && y != 1)
-      throw std::invalid_argument(std::string(fn) + ": the batch dimensions " + shape_string(a) + " and " +
+      throw Error(std::string(fn) + ": the batch dimensions " + shape_string(a) + " and " +
                                   shape_string(b) + " cannot broadcast");
     out[i] = x == 1 ? y : x;
   }
@@ -182,9 +182,9 @@ bool wants_grad(const Tensor& A) { return GradMode::is_enabled() && A.requires_g
 
 Tensor solve(const Tensor& A, const Tensor& B) {
   check_square("linalg.solve", A);
-  if (!B.defined()) throw std::invalid_argument("linalg.solve: B is an undefined tensor");
+  if (!B.defined()) throw Error("linalg.solve: B is an undefined tensor");
   if (B.dtype() != A.dtype())
-    throw std::invalid_argument(std::string("linalg.solve: dtypes ") + dtype_name(A.dtype()) + " and " +
+    throw Error(std::string("linalg.solve: dtypes ") + dtype_name(A.dtype()) + " and " +
                                 dtype_name(B.dtype()) + " differ; convert one with .to()");
   // B is a (batch of) vector(s) when it is 1-D or has A's shape without the last dimension (torch's rule).
   const Shape a_rows(A.shape().begin(), A.shape().end() - 1);
@@ -192,7 +192,7 @@ Tensor solve(const Tensor& A, const Tensor& B) {
   Tensor b = vector_case ? B.unsqueeze(-1) : B;
   const int64_t n = A.size(-1);
   if (b.dim() < 2 || b.size(-2) != n)
-    throw std::invalid_argument("linalg.solve: Incompatible shapes of A and B for the equation AX = B (" +
+    throw Error("linalg.solve: Incompatible shapes of A and B for the equation AX = B (" +
                                 shape_string(A.shape()) + " and " + shape_string(B.shape()) + ")");
   Shape batch = broadcast_batch("linalg.solve", batch_shape(A), batch_shape(b));
   Tensor a = batch == batch_shape(A) ? A : broadcast_to(A, concat(batch, {n, n})).contiguous();
@@ -402,7 +402,7 @@ Tensor cholesky(const Tensor& A, bool upper) {
 std::tuple<Tensor, Tensor> qr(const Tensor& A, const std::string& mode) {
   check_matrix("linalg.qr", A);
   if (mode != "reduced" && mode != "complete" && mode != "r")
-    throw std::invalid_argument("linalg.qr: qr received unrecognized mode '" + mode +
+    throw Error("linalg.qr: qr received unrecognized mode '" + mode +
                                 "' but expected one of 'reduced' (default), 'r', or 'complete'");
   Matrices m(A);
   const int64_t rows = m.rows, cols = m.cols, k = std::min(rows, cols);
@@ -463,7 +463,7 @@ std::tuple<Tensor, Tensor> qr(const Tensor& A, const std::string& mode) {
 namespace {
 bool parse_uplo(const std::string& UPLO) {
   if (UPLO != "L" && UPLO != "U" && UPLO != "l" && UPLO != "u")
-    throw std::invalid_argument("linalg.eigh: Expected UPLO argument to be 'L' or 'U', but got " + UPLO);
+    throw Error("linalg.eigh: Expected UPLO argument to be 'L' or 'U', but got " + UPLO);
   return UPLO == "L" || UPLO == "l";
 }
 
@@ -685,19 +685,19 @@ Tensor pinv(const Tensor& A, std::optional<double> atol, std::optional<double> r
 
 std::tuple<Tensor, Tensor, Tensor, Tensor> lstsq(const Tensor& A, const Tensor& B, std::optional<double> rcond) {
   check_matrix("linalg.lstsq", A);
-  if (!B.defined()) throw std::invalid_argument("linalg.lstsq: B is an undefined tensor");
+  if (!B.defined()) throw Error("linalg.lstsq: B is an undefined tensor");
   if (B.dtype() != A.dtype())
-    throw std::invalid_argument(std::string("linalg.lstsq: dtypes ") + dtype_name(A.dtype()) + " and " +
+    throw Error(std::string("linalg.lstsq: dtypes ") + dtype_name(A.dtype()) + " and " +
                                 dtype_name(B.dtype()) + " differ; convert one with .to()");
   const int64_t dim_diff = A.dim() - B.dim();
   if (dim_diff < 0 || dim_diff > 1)
-    throw std::invalid_argument("linalg.lstsq: input.dim() must be greater or equal to other.dim() and "
+    throw Error("linalg.lstsq: input.dim() must be greater or equal to other.dim() and "
                                 "(input.dim() - other.dim()) <= 1");
   const bool vector_case = dim_diff == 1;  // torch's rule: B [*, m] is a batch of vectors
   Tensor b = vector_case ? B.unsqueeze(-1) : B;
   const int64_t m = A.size(-2), n = A.size(-1), k = b.size(-1);
   if (b.size(-2) != m)
-    throw std::invalid_argument("linalg.lstsq: input.size(-2) should match other.size(-" +
+    throw Error("linalg.lstsq: input.size(-2) should match other.size(-" +
                                 std::string(vector_case ? "1" : "2") + "): shapes " + shape_string(A.shape()) +
                                 " and " + shape_string(B.shape()));
   const Shape batch = broadcast_batch("linalg.lstsq", batch_shape(A), batch_shape(b));

@@ -21,10 +21,10 @@ std::vector<int64_t> normalize_dims(const char* fn, const Tensor& x, const std::
   for (int64_t d : dims) {
     const int64_t wrapped = d < 0 ? d + rank : d;
     if (wrapped < 0 || wrapped >= std::max<int64_t>(rank, 1))
-      throw std::invalid_argument(std::string(fn) + ": dimension " + std::to_string(d) + " is out of range for a " +
+      throw Error(std::string(fn) + ": dimension " + std::to_string(d) + " is out of range for a " +
                                   std::to_string(rank) + "-D tensor");
     if (std::find(out.begin(), out.end(), wrapped) != out.end())
-      throw std::invalid_argument(std::string(fn) + ": dimension " + std::to_string(d) + " appears twice");
+      throw Error(std::string(fn) + ": dimension " + std::to_string(d) + " appears twice");
     out.push_back(wrapped);
   }
   return out;
@@ -92,9 +92,9 @@ Tensor vector_norm_last(const Tensor& x, double p) {
 }  // namespace
 
 Tensor vector_norm(const Tensor& x, double ord, std::optional<std::vector<int64_t>> dim, bool keepdim) {
-  if (!x.defined()) throw std::invalid_argument("linalg.vector_norm: the input is an undefined tensor");
+  if (!x.defined()) throw Error("linalg.vector_norm: the input is an undefined tensor");
   if (x.dtype() != kFloat32 && x.dtype() != kFloat64)
-    throw std::invalid_argument(std::string("linalg.vector_norm: expected a float32 or float64 tensor, got ") +
+    throw Error(std::string("linalg.vector_norm: expected a float32 or float64 tensor, got ") +
                                 dtype_name(x.dtype()));
   std::vector<int64_t> all(static_cast<size_t>(x.dim()));
   std::iota(all.begin(), all.end(), 0);
@@ -115,7 +115,7 @@ Tensor vector_norm(const Tensor& x, double ord, std::optional<std::vector<int64_
     keep_shape[static_cast<size_t>(d)] = 1;
   }
   if (length == 0 && (ord < 0 || std::isinf(ord)))  // no identity to start from
-    throw std::invalid_argument("linalg.vector_norm: the norm of order " + std::to_string(ord) +
+    throw Error("linalg.vector_norm: the norm of order " + std::to_string(ord) +
                                 " of an empty tensor is not defined");
   Shape flat = kept_shape;
   flat.push_back(length);
@@ -127,13 +127,13 @@ Tensor vector_norm(const Tensor& x, double ord, std::optional<std::vector<int64_
 namespace {
 // dim as two distinct non-negative dims of A.
 std::pair<int64_t, int64_t> matrix_dims(const char* fn, const Tensor& A, const std::vector<int64_t>& dim) {
-  if (!A.defined()) throw std::invalid_argument(std::string(fn) + ": the input is an undefined tensor");
+  if (!A.defined()) throw Error(std::string(fn) + ": the input is an undefined tensor");
   if (A.dtype() != kFloat32 && A.dtype() != kFloat64)
-    throw std::invalid_argument(std::string(fn) + ": expected a float32 or float64 tensor, got " +
+    throw Error(std::string(fn) + ": expected a float32 or float64 tensor, got " +
                                 dtype_name(A.dtype()));
   if (A.dim() < 2)
-    throw std::invalid_argument(std::string(fn) + ": The input tensor A must have at least 2 dimensions.");
-  if (dim.size() != 2) throw std::invalid_argument(std::string(fn) + ": dim must be a 2-tuple of ints");
+    throw Error(std::string(fn) + ": The input tensor A must have at least 2 dimensions.");
+  if (dim.size() != 2) throw Error(std::string(fn) + ": dim must be a 2-tuple of ints");
   std::vector<int64_t> d = normalize_dims(fn, A, dim);
   return {d[0], d[1]};
 }
@@ -159,14 +159,14 @@ Tensor matrix_norm(const Tensor& A, const std::string& ord, std::vector<int64_t>
   auto [d0, d1] = matrix_dims("linalg.matrix_norm", A, dim);
   if (ord == "fro") return vector_norm(A, 2.0, std::vector<int64_t>{d0, d1}, keepdim);
   if (ord == "nuc") return keep_dims(svdvals(move_to_end(A, d0, d1)).sum({-1}), d0, d1, keepdim);
-  throw std::invalid_argument("linalg.matrix_norm: Order " + ord + " not supported.");
+  throw Error("linalg.matrix_norm: Order " + ord + " not supported.");
 }
 
 Tensor matrix_norm(const Tensor& A, double ord, std::vector<int64_t> dim, bool keepdim) {
   auto [d0, d1] = matrix_dims("linalg.matrix_norm", A, dim);
   const double magnitude = std::abs(ord);
   if (magnitude != 1 && magnitude != 2 && !std::isinf(magnitude))
-    throw std::invalid_argument("linalg.matrix_norm: Order " + std::to_string(ord) + " not supported.");
+    throw Error("linalg.matrix_norm: Order " + std::to_string(ord) + " not supported.");
   const bool largest = ord > 0;
   if (magnitude == 2) {
     Tensor s = svdvals(move_to_end(A, d0, d1));
@@ -180,24 +180,24 @@ Tensor matrix_norm(const Tensor& A, double ord, std::vector<int64_t> dim, bool k
 }
 
 Tensor norm(const Tensor& A, std::optional<double> ord, std::optional<std::vector<int64_t>> dim, bool keepdim) {
-  if (!A.defined()) throw std::invalid_argument("linalg.norm: the input is an undefined tensor");
+  if (!A.defined()) throw Error("linalg.norm: the input is an undefined tensor");
   if (dim) {
     if (dim->size() == 1) return vector_norm(A, ord.value_or(2.0), dim, keepdim);
     if (dim->size() == 2) return ord ? matrix_norm(A, *ord, *dim, keepdim) : matrix_norm(A, "fro", *dim, keepdim);
-    throw std::invalid_argument("linalg.norm: If dim is specified, it must be of length 1 or 2.");
+    throw Error("linalg.norm: If dim is specified, it must be of length 1 or 2.");
   }
   if (!ord) return vector_norm(A, 2.0, std::nullopt, keepdim);
   if (A.dim() == 1) return vector_norm(A, *ord, std::nullopt, keepdim);
   if (A.dim() == 2) return matrix_norm(A, *ord, {0, 1}, keepdim);
-  throw std::invalid_argument("linalg.norm: If dim is not specified but ord is, the input must be 1D or 2D. Got " +
+  throw Error("linalg.norm: If dim is not specified but ord is, the input must be 1D or 2D. Got " +
                               std::to_string(A.dim()) + "D.");
 }
 
 Tensor norm(const Tensor& A, const std::string& ord, std::optional<std::vector<int64_t>> dim, bool keepdim) {
-  if (!A.defined()) throw std::invalid_argument("linalg.norm: the input is an undefined tensor");
+  if (!A.defined()) throw Error("linalg.norm: the input is an undefined tensor");
   if (dim) return matrix_norm(A, ord, *dim, keepdim);
   if (A.dim() != 2)
-    throw std::invalid_argument("linalg.norm: If dim is not specified but ord is, the input must be 1D or 2D. Got " +
+    throw Error("linalg.norm: If dim is not specified but ord is, the input must be 1D or 2D. Got " +
                                 std::to_string(A.dim()) + "D.");
   return matrix_norm(A, ord, {0, 1}, keepdim);
 }
@@ -257,7 +257,7 @@ Tensor cond(const Tensor& A, std::optional<double> ord) {
 
 Tensor cond(const Tensor& A, const std::string& ord) {
   check_matrix("linalg.cond", A);
-  if (ord != "fro" && ord != "nuc") throw std::invalid_argument("linalg.cond: Order " + ord + " not supported.");
+  if (ord != "fro" && ord != "nuc") throw Error("linalg.cond: Order " + ord + " not supported.");
   return cond_by_inverse(A, [ord](const Tensor& M) { return matrix_norm(M, ord); });
 }
 

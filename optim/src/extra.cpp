@@ -286,7 +286,7 @@ std::unique_ptr<OptimizerParamState> NAdam::load_param_state(const StateDict& st
   // A product of momenta in [0, 1), held in float32.
   const double mu_product = read.number("mu_product");
   if (!(mu_product >= 0 && mu_product <= 1) || static_cast<double>(static_cast<float>(mu_product)) != mu_product)
-    throw std::invalid_argument(read.owner() + ": '" + read.key("mu_product") + "' is " + number_string(mu_product) +
+    throw Error(read.owner() + ": '" + read.key("mu_product") + "' is " + number_string(mu_product) +
                                 " (must be a float32 value in [0, 1])");
   s->mu_product(mu_product);
   s->exp_avg(read.tensor("exp_avg", param));

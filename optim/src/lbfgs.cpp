@@ -29,7 +29,7 @@ void LBFGSOptions::validate(const LBFGSOptions& o) {
                "a finite number >= 0");
   check_option(o.history_size() >= 1, "LBFGS", "history_size", static_cast<double>(o.history_size()), ">= 1");
   if (o.line_search_fn() && *o.line_search_fn() != "strong_wolfe")
-    throw std::invalid_argument("LBFGS: invalid line_search_fn '" + *o.line_search_fn() +
+    throw Error("LBFGS: invalid line_search_fn '" + *o.line_search_fn() +
                                 "' (only 'strong_wolfe' is supported)");
 }
 
@@ -42,7 +42,7 @@ bool operator==(const LBFGSOptions& a, const LBFGSOptions& b) {
 LBFGS::LBFGS(std::vector<OptimizerParamGroup> param_groups, LBFGSOptions defaults)
     : Optimizer(std::vector<OptimizerParamGroup>{}, std::make_unique<LBFGSOptions>(defaults)) {
   if (param_groups.size() > 1)
-    throw std::invalid_argument("LBFGS doesn't support per-parameter options (parameter groups)");
+    throw Error("LBFGS doesn't support per-parameter options (parameter groups)");
   initialize(std::move(param_groups));
   // As LibTorch: an unset max_eval becomes max_iter * 5 / 4 (Python's max_iter * 5 // 4).
   for (OptimizerOptions* options : {defaults_.get(), &param_groups_[0].options()}) {
@@ -193,7 +193,7 @@ struct Problem {
       loss = closure();
     }
     if (!loss.defined() || loss.numel() != 1)
-      throw std::invalid_argument("LBFGS.step: the closure must return the loss as a one-element tensor");
+      throw Error("LBFGS.step: the closure must return the loss as a one-element tensor");
     if (loss_out) *loss_out = loss;
     return loss.item();
   }
@@ -446,7 +446,7 @@ Tensor LBFGS::run(const LossClosure& closure, LBFGSParamState& state) {
           ro.size() != old_dirs.size() ||
           std::any_of(old_dirs.begin(), old_dirs.end(), [&](const Tensor& v) { return !v.defined() || v.numel() != numel || v.dtype() != flat_grad.dtype(); }) ||
           std::any_of(old_stps.begin(), old_stps.end(), [&](const Tensor& v) { return !v.defined() || v.numel() != numel || v.dtype() != flat_grad.dtype(); }))
-        throw std::invalid_argument("LBFGS.step: the state lacks the direction and history of the previous iterations");
+        throw Error("LBFGS.step: the state lacks the direction and history of the previous iterations");
       // do lbfgs update (update memory)
       Tensor y = difference<T>(flat_grad, prev_flat_grad);
       Tensor s = scaled<T>(d, static_cast<T>(t.v));
@@ -534,17 +534,17 @@ Tensor LBFGS::run(const LossClosure& closure, LBFGSParamState& state) {
 }
 
 Tensor LBFGS::step(LossClosure closure) {
-  if (!closure) throw std::invalid_argument("LBFGS.step: needs a closure that re-evaluates the loss");
+  if (!closure) throw Error("LBFGS.step: needs a closure that re-evaluates the loss");
   prepare_step<LBFGSParamState>(/*check_gradients=*/false);  // the closure replaces them; each one it leaves is checked
   if (param_groups_.size() != 1)
-    throw std::invalid_argument("LBFGS doesn't support per-parameter options (parameter groups)");
+    throw Error("LBFGS doesn't support per-parameter options (parameter groups)");
   std::vector<Tensor>& params = param_groups_[0].params();
   if (params.empty()) return Tensor();
   for (const Tensor& p : params) {
     if (p.dtype() != params[0].dtype())
-      throw std::invalid_argument("LBFGS.step: every parameter must have the same dtype (" +
+      throw Error("LBFGS.step: every parameter must have the same dtype (" +
                                   std::string(dtype_name(params[0].dtype())) + " and " + dtype_name(p.dtype()) + " differ)");
-    if (!p.is_contiguous()) throw std::invalid_argument("LBFGS.step: the parameters must be contiguous");
+    if (!p.is_contiguous()) throw Error("LBFGS.step: the parameters must be contiguous");
   }
   LBFGSParamState& state = param_state<LBFGSParamState>(0, 0);
   // Whatever throws (the closure, a gradient of the wrong shape), the parameters and the state go back.
@@ -596,7 +596,7 @@ std::unique_ptr<OptimizerParamState> LBFGS::load_param_state(const StateDict& st
   s->n_iter(read.integer("n_iter", 0));
   if (!read.has("d")) {
     // Only a first step that found the gradient already below tolerance leaves no direction.
-    if (s->n_iter() > 0) throw std::invalid_argument(read.owner() + ": '" + read.key("n_iter") + "' > 0 without '" + read.key("d") + "'");
+    if (s->n_iter() > 0) throw Error(read.owner() + ": '" + read.key("n_iter") + "' > 0 without '" + read.key("d") + "'");
     for (const char* field : {"t", "H_diag", "prev_flat_grad", "prev_loss", "old_dirs.0", "old_stps.0", "ro.0"})
       read.refuse_without(field, "d");
     return s;
@@ -607,7 +607,7 @@ std::unique_ptr<OptimizerParamState> LBFGS::load_param_state(const StateDict& st
   auto finite = [&](const char* field) {
     const double value = read.number(field);
     if (!std::isfinite(value))
-      throw std::invalid_argument(read.owner() + ": '" + read.key(field) + "' is " + number_string(value) +
+      throw Error(read.owner() + ": '" + read.key(field) + "' is " + number_string(value) +
                                   " (must be finite)");
     return value;
   };
@@ -620,7 +620,7 @@ std::unique_ptr<OptimizerParamState> LBFGS::load_param_state(const StateDict& st
   for (size_t k = 0; read.has(("old_dirs." + std::to_string(k)).c_str()); ++k) {
     const std::string index = std::to_string(k);
     if (k == history_size)
-      throw std::invalid_argument(read.owner() + ": the history is longer than history_size " + std::to_string(history_size));
+      throw Error(read.owner() + ": the history is longer than history_size " + std::to_string(history_size));
     s->old_dirs().push_back(read.tensor(("old_dirs." + index).c_str(), flat));
     s->old_stps().push_back(read.tensor(("old_stps." + index).c_str(), flat));
     s->ro().push_back(finite(("ro." + index).c_str()));

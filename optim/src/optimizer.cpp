@@ -54,7 +54,7 @@ const OptimizerOptions& OptimizerParamGroup::options() const {
 
 Optimizer::Optimizer(std::vector<OptimizerParamGroup> param_groups, std::unique_ptr<OptimizerOptions> defaults)
     : defaults_(std::move(defaults)) {
-  if (!defaults_) throw std::invalid_argument("Optimizer: the default options are missing");
+  if (!defaults_) throw Error("Optimizer: the default options are missing");
   for (const OptimizerParamGroup& group : param_groups) add_param_group(group);
 }
 
@@ -65,13 +65,13 @@ void Optimizer::initialize(std::vector<OptimizerParamGroup> param_groups) {
   validate_options(*defaults_);
   // PyTorch refuses an empty list of parameters (a list of empty groups is allowed).
   if (param_groups.empty())
-    throw std::invalid_argument(std::string(name()) + ": optimizer got an empty parameter list");
+    throw Error(std::string(name()) + ": optimizer got an empty parameter list");
   for (const OptimizerParamGroup& group : param_groups) add_param_group(group);
 }
 
 void Optimizer::add_param_group(const OptimizerParamGroup& param_group) {
   if (param_groups_.size() >= max_param_groups())
-    throw std::invalid_argument(std::string(name()) + " doesn't support per-parameter options (parameter groups)");
+    throw Error(std::string(name()) + " doesn't support per-parameter options (parameter groups)");
   OptimizerParamGroup group(param_group.params(),
                             param_group.has_options() ? param_group.options().clone() : defaults_->clone());
   if (param_group.initial_lr()) group.set_initial_lr(*param_group.initial_lr());
@@ -183,7 +183,7 @@ void Optimizer::prepare_groups(bool check_gradients) {
   if (step_op_.empty()) step_op_ = std::string(name()) + ".step";
   for (const OptimizerParamGroup& group : param_groups_) {
     if (!group.has_options())
-      throw std::invalid_argument(std::string(name()) + ": a param group has no options (add groups through add_param_group)");
+      throw Error(std::string(name()) + ": a param group has no options (add groups through add_param_group)");
     validate_options(group.options());
   }
   const bool edited = !slots_aligned();  // else the parameters were checked when added
@@ -206,7 +206,7 @@ void Optimizer::prepare_groups(bool check_gradients) {
 }
 
 void Optimizer::throw_wrong_state_type() const {
-  throw std::invalid_argument(std::string(name()) + ": state() holds an entry of another optimizer's state type");
+  throw Error(std::string(name()) + ": state() holds an entry of another optimizer's state type");
 }
 
 const OptimizerParamState* Optimizer::find_param_state(const Tensor& param) const {
@@ -251,7 +251,7 @@ void Optimizer::load_state_dict(const StateDict& state) {
       try {
         validate_options(*trial);
       } catch (const std::invalid_argument& error) {
-        throw std::invalid_argument(owner + ": '" + key + "': " + error.what());
+        throw Error(owner + ": '" + key + "': " + error.what());
       }
     } else {
       momentums.push_back(0);
@@ -276,7 +276,7 @@ namespace detail {
 
 void check_lr(const char* optimizer, double lr) {
   if (!(std::isfinite(lr) && lr >= 0))
-    throw std::invalid_argument(std::string(optimizer) + ": invalid learning rate " + number_string(lr) +
+    throw Error(std::string(optimizer) + ": invalid learning rate " + number_string(lr) +
                                 " (must be a finite number >= 0)");
 }
 
@@ -291,9 +291,9 @@ void check_parameters(const char* optimizer, const std::vector<const std::vector
   for (size_t g = 0; g < groups.size(); ++g)
     for (size_t i = 0; i < groups[g]->size(); ++i) {
       const Tensor& p = (*groups[g])[i];
-      if (!p.defined()) throw std::invalid_argument(std::string(optimizer) + ": " + where(g, i) + " is undefined");
+      if (!p.defined()) throw Error(std::string(optimizer) + ": " + where(g, i) + " is undefined");
       if (!p.is_leaf())
-        throw std::invalid_argument(std::string(optimizer) + ": can't optimize a non-leaf Tensor (" + where(g, i) + ")");
+        throw Error(std::string(optimizer) + ": can't optimize a non-leaf Tensor (" + where(g, i) + ")");
       seen.push_back({p.impl(), g, i});
     }
   std::stable_sort(seen.begin(), seen.end(), [](const Seen& a, const Seen& b) { return std::less<const TensorImpl*>()(a.impl, b.impl); });
@@ -301,9 +301,9 @@ void check_parameters(const char* optimizer, const std::vector<const std::vector
     if (seen[k].impl != seen[k - 1].impl) continue;
     const Seen &first = seen[k - 1], &again = seen[k];
     if (first.group == again.group)
-      throw std::invalid_argument(std::string(optimizer) + ": a parameter group lists the same parameter twice (" +
+      throw Error(std::string(optimizer) + ": a parameter group lists the same parameter twice (" +
                                   where(first.group, first.index) + " and " + where(again.group, again.index) + ")");
-    throw std::invalid_argument(std::string(optimizer) + ": some parameters appear in more than one parameter group (" +
+    throw Error(std::string(optimizer) + ": some parameters appear in more than one parameter group (" +
                                 where(first.group, first.index) + " is also " + where(again.group, again.index) + ")");
   }
 }

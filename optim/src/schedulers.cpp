@@ -22,28 +22,28 @@ bool valid_lr(double lr) { return std::isfinite(lr) && lr >= 0; }
 void check_option(bool ok, const char* scheduler, const std::string& option, const std::string& value,
                   const char* range) {
   if (!ok)
-    throw std::invalid_argument(std::string(scheduler) + ": invalid " + option + " " + value + " (must be " + range + ")");
+    throw Error(std::string(scheduler) + ": invalid " + option + " " + value + " (must be " + range + ")");
 }
 
 // A value given as one number (every group) or one per group; `groups` groups at construction.
 void check_per_group(const std::vector<double>& values, size_t groups, const char* scheduler, const char* option,
                      bool (*ok)(double), const char* range) {
   if (values.size() != 1 && values.size() != groups)
-    throw std::invalid_argument(std::string(scheduler) + ": expected 1 or " + std::to_string(groups) + " values for " +
+    throw Error(std::string(scheduler) + ": expected 1 or " + std::to_string(groups) + " values for " +
                                 option + ", got " + std::to_string(values.size()));
   for (double v : values) check_option(ok(v), scheduler, option, number_string(v), range);
 }
 double value_for(const std::vector<double>& values, size_t group, const char* scheduler, const char* option) {
   if (values.size() == 1) return values[0];
   if (group < values.size()) return values[group];
-  throw std::invalid_argument(std::string(scheduler) + ".step: " + option + " has " + std::to_string(values.size()) +
+  throw Error(std::string(scheduler) + ".step: " + option + " has " + std::to_string(values.size()) +
                               " values (one per group), but the optimizer now has a group " + std::to_string(group));
 }
 
 double checked_factor(const std::function<double(int64_t)>& factor, int64_t epoch, const char* scheduler) {
   const double value = factor(epoch);
   if (!valid_lr(value))
-    throw std::invalid_argument(std::string(scheduler) + ": the factor function returned " + number_string(value) +
+    throw Error(std::string(scheduler) + ": the factor function returned " + number_string(value) +
                                 " for epoch " + std::to_string(epoch) + " (must be a finite number >= 0)");
   return value;
 }
@@ -51,15 +51,15 @@ const std::function<double(int64_t)>& factor_for(const std::vector<std::function
                                                  const char* scheduler) {
   if (factors.size() == 1) return factors[0];
   if (group < factors.size()) return factors[group];
-  throw std::invalid_argument(std::string(scheduler) + ".step: there is one factor function per group, but the optimizer "
+  throw Error(std::string(scheduler) + ".step: there is one factor function per group, but the optimizer "
                               "now has a group " + std::to_string(group));
 }
 void check_factors(const std::vector<std::function<double(int64_t)>>& factors, size_t groups, const char* scheduler) {
   if (factors.empty() || (factors.size() != 1 && factors.size() != groups))
-    throw std::invalid_argument(std::string(scheduler) + ": expected 1 or " + std::to_string(groups) +
+    throw Error(std::string(scheduler) + ": expected 1 or " + std::to_string(groups) +
                                 " factor functions, got " + std::to_string(factors.size()));
   for (const auto& factor : factors)
-    if (!factor) throw std::invalid_argument(std::string(scheduler) + ": the factor function is empty");
+    if (!factor) throw Error(std::string(scheduler) + ": the factor function is empty");
 }
 
 // The entries of a child scheduler under "schedulers.<i>.".
@@ -92,7 +92,7 @@ double LRScheduler::adopt_base_lr(size_t group) const {
 
 std::vector<double> LRScheduler::adopted_base_lrs() const {
   if (base_lrs_.size() > optimizer_.num_param_groups())  // groups erased through param_groups()
-    throw std::invalid_argument(std::string(name()) + ".step: the optimizer has " +
+    throw Error(std::string(name()) + ".step: the optimizer has " +
                                 std::to_string(optimizer_.num_param_groups()) + " param groups, fewer than the " +
                                 std::to_string(base_lrs_.size()) + " this scheduler has seen");
   std::vector<double> base = base_lrs_;
@@ -115,7 +115,7 @@ void LRScheduler::commit(int64_t epoch, std::vector<double> base_lrs, std::vecto
     try {
       optimizer_.check_group_momentum(g, momentums[g]);
     } catch (const std::invalid_argument& error) {
-      throw std::invalid_argument(std::string(name()) + ".step: the momentum of group " + std::to_string(g) + " at epoch " +
+      throw Error(std::string(name()) + ".step: the momentum of group " + std::to_string(g) + " at epoch " +
                                   std::to_string(epoch) + ": " + error.what());
     }
   }
@@ -167,14 +167,14 @@ LRScheduler::Loaded LRScheduler::parse_state(const StateDict& state,
   while (find_entry(state, "base_lr." + std::to_string(base.size()))) {
     const std::string g = std::to_string(base.size());
     if (base.size() == optimizer_.num_param_groups())
-      throw std::invalid_argument(owner + ": has learning rates for more groups than the optimizer's " +
+      throw Error(owner + ": has learning rates for more groups than the optimizer's " +
                                   std::to_string(optimizer_.num_param_groups()));
     base.push_back(expect_number(state, "base_lr." + g, owner.c_str()));
     last.push_back(expect_number(state, "last_lr." + g, owner.c_str()));
     for (const char* key : {"base_lr.", "last_lr."}) {
       double lr = key[0] == 'b' ? base.back() : last.back();
       if (!valid_lr(lr))
-        throw std::invalid_argument(owner + ": '" + key + g + "' is " + number_string(lr) + " (must be a finite number >= 0)");
+        throw Error(owner + ": '" + key + g + "' is " + number_string(lr) + " (must be a finite number >= 0)");
     }
   }
   reject_unknown(
@@ -390,7 +390,7 @@ void CosineAnnealingWarmRestarts::step() {
 
 void CosineAnnealingWarmRestarts::step(double epoch) {
   if (!(epoch >= 0 && epoch < 9223372036854775808.0))
-    throw std::invalid_argument("CosineAnnealingWarmRestarts.step: expected an epoch in [0, 2^63), got " + number_string(epoch));
+    throw Error("CosineAnnealingWarmRestarts.step: expected an epoch in [0, 2^63), got " + number_string(epoch));
   double T_cur = epoch;
   int64_t T_i = T_0_;
   const double T_0 = static_cast<double>(T_0_);
@@ -426,7 +426,7 @@ void CosineAnnealingWarmRestarts::load_state_dict(const StateDict& state) {
   const std::string owner = std::string(name()) + " state";
   const int64_t T_i = checked_integer(expect_number(state, "T_i", owner.c_str()), 1, kMaxEpoch, owner + ": 'T_i'");
   const double T_cur = expect_number(state, "T_cur", owner.c_str());
-  if (!std::isfinite(T_cur)) throw std::invalid_argument(owner + ": 'T_cur' is " + number_string(T_cur) + " (must be finite)");
+  if (!std::isfinite(T_cur)) throw Error(owner + ": 'T_cur' is " + number_string(T_cur) + " (must be finite)");
   apply_state(std::move(loaded));
   T_i_ = T_i;
   T_cur_ = T_cur;
@@ -472,7 +472,7 @@ CyclicLR::CyclicLR(Optimizer& optimizer, CyclicLROptions options) : LRScheduler(
   check_option(valid_lr(options_.gamma()), "CyclicLR", "gamma", number_string(options_.gamma()), "a finite number >= 0");
   if (options_.cycle_momentum()) {
     if (!optimizer.has_momentum())
-      throw std::invalid_argument(std::string("CyclicLR: optimizer must support momentum with `cycle_momentum` option enabled (") +
+      throw Error(std::string("CyclicLR: optimizer must support momentum with `cycle_momentum` option enabled (") +
                                   optimizer.name() + " has neither momentum nor betas)");
     auto finite = [](double v) { return std::isfinite(v); };
     check_per_group(options_.base_momentum(), groups, "CyclicLR", "base_momentum", finite, "finite");
@@ -541,11 +541,11 @@ OneCycleLR::OneCycleLR(Optimizer& optimizer, OneCycleLROptions options) : LRSche
   } else {
     check_option(o.total_steps() == 0, "OneCycleLR", "total_steps", std::to_string(o.total_steps()), "> 0");
     if (o.epochs() == 0 && o.steps_per_epoch() == 0)
-      throw std::invalid_argument("OneCycleLR: you must define either total_steps OR (epochs AND steps_per_epoch)");
+      throw Error("OneCycleLR: you must define either total_steps OR (epochs AND steps_per_epoch)");
     check_option(o.epochs() > 0, "OneCycleLR", "epochs", std::to_string(o.epochs()), "> 0");
     check_option(o.steps_per_epoch() > 0, "OneCycleLR", "steps_per_epoch", std::to_string(o.steps_per_epoch()), "> 0");
     if (o.epochs() > kMaxEpoch / o.steps_per_epoch())
-      throw std::invalid_argument("OneCycleLR: epochs * steps_per_epoch passes INT64_MAX");
+      throw Error("OneCycleLR: epochs * steps_per_epoch passes INT64_MAX");
     total_steps_ = o.epochs() * o.steps_per_epoch();
   }
   check_option(o.pct_start() >= 0 && o.pct_start() <= 1, "OneCycleLR", "pct_start", number_string(o.pct_start()), "in [0, 1]");
@@ -566,14 +566,14 @@ OneCycleLR::OneCycleLR(Optimizer& optimizer, OneCycleLROptions options) : LRSche
   for (size_t i = 0; i < phases_.size(); ++i) {
     // PyTorch divides by the phase's length when a step falls in it.
     if (phases_[i].end_step == start)
-      throw std::invalid_argument("OneCycleLR: pct_start " + number_string(o.pct_start()) + " with " +
+      throw Error("OneCycleLR: pct_start " + number_string(o.pct_start()) + " with " +
                                   std::to_string(total_steps_) + " total steps leaves phase " + std::to_string(i + 1) +
                                   " without steps");
     start = phases_[i].end_step;
   }
   if (o.cycle_momentum()) {
     if (!optimizer.has_momentum())
-      throw std::invalid_argument(std::string("OneCycleLR: optimizer must support momentum with `cycle_momentum` option enabled (") +
+      throw Error(std::string("OneCycleLR: optimizer must support momentum with `cycle_momentum` option enabled (") +
                                   optimizer.name() + " has neither momentum nor betas)");
     auto finite = [](double v) { return std::isfinite(v); };
     check_per_group(o.base_momentum(), groups, "OneCycleLR", "base_momentum", finite, "finite");
@@ -697,11 +697,11 @@ std::vector<StateDict> parse_composite(const StateDict& state, const std::string
   last_lr.clear();
   while (find_entry(state, "last_lr." + std::to_string(last_lr.size()))) {
     if (last_lr.size() == groups)
-      throw std::invalid_argument(owner + ": has learning rates for more groups than the optimizer's " + std::to_string(groups));
+      throw Error(owner + ": has learning rates for more groups than the optimizer's " + std::to_string(groups));
     const std::string key = "last_lr." + std::to_string(last_lr.size());
     last_lr.push_back(expect_number(state, key, owner.c_str()));
     if (!valid_lr(last_lr.back()))
-      throw std::invalid_argument(owner + ": '" + key + "' is " + number_string(last_lr.back()) + " (must be a finite number >= 0)");
+      throw Error(owner + ": '" + key + "' is " + number_string(last_lr.back()) + " (must be a finite number >= 0)");
   }
   std::vector<StateDict> parts(children);
   reject_unknown(
@@ -725,18 +725,18 @@ std::vector<StateDict> parse_composite(const StateDict& state, const std::string
 SequentialLR::SequentialLR(Optimizer& optimizer, std::vector<std::reference_wrapper<LRScheduler>> schedulers,
                            std::vector<int64_t> milestones)
     : LRScheduler(optimizer), schedulers_(std::move(schedulers)), milestones_(std::move(milestones)) {
-  if (schedulers_.empty()) throw std::invalid_argument("SequentialLR: needs at least one scheduler");
+  if (schedulers_.empty()) throw Error("SequentialLR: needs at least one scheduler");
   for (size_t i = 0; i < schedulers_.size(); ++i) {
     const LRScheduler& child = schedulers_[i];
     if (&child.optimizer() != &optimizer)
-      throw std::invalid_argument("SequentialLR: Sequential Schedulers expects all schedulers to belong to the same optimizer, "
+      throw Error("SequentialLR: Sequential Schedulers expects all schedulers to belong to the same optimizer, "
                                   "but got schedulers at index " + std::to_string(i) + " to be different than the optimizer passed in");
     if (!child.restartable())
-      throw std::invalid_argument(std::string("SequentialLR: scheduler ") + std::to_string(i) + " is a " + child.name() +
+      throw Error(std::string("SequentialLR: scheduler ") + std::to_string(i) + " is a " + child.name() +
                                   ", which cannot be restarted at a milestone");
   }
   if (milestones_.size() + 1 != schedulers_.size())
-    throw std::invalid_argument("SequentialLR: expects number of schedulers provided to be one more than the number of "
+    throw Error("SequentialLR: expects number of schedulers provided to be one more than the number of "
                                 "milestone points, but got number of schedulers " + std::to_string(schedulers_.size()) +
                                 " and the number of milestones to be equal to " + std::to_string(milestones_.size()));
   for (size_t i = 0; i < milestones_.size(); ++i)
@@ -811,7 +811,7 @@ void SequentialLR::load_state_dict(const StateDict& state) {
 
 namespace {
 Optimizer& first_optimizer(const std::vector<std::reference_wrapper<LRScheduler>>& schedulers) {
-  if (schedulers.empty()) throw std::invalid_argument("ChainedScheduler: needs at least one scheduler");
+  if (schedulers.empty()) throw Error("ChainedScheduler: needs at least one scheduler");
   return schedulers[0].get().optimizer();
 }
 }  // namespace
@@ -820,11 +820,11 @@ ChainedScheduler::ChainedScheduler(std::vector<std::reference_wrapper<LRSchedule
     : LRScheduler(first_optimizer(schedulers)), schedulers_(std::move(schedulers)) {
   for (size_t i = 1; i < schedulers_.size(); ++i)
     if (&schedulers_[i].get().optimizer() != &optimizer_)
-      throw std::invalid_argument("ChainedScheduler: expects all schedulers to belong to the same optimizer, but got "
+      throw Error("ChainedScheduler: expects all schedulers to belong to the same optimizer, but got "
                                   "schedulers at index 0 and " + std::to_string(i) + " to be different");
   for (size_t i = 0; i < schedulers_.size(); ++i)
     if (dynamic_cast<const ReduceLROnPlateau*>(&schedulers_[i].get()))
-      throw std::invalid_argument("ChainedScheduler: scheduler " + std::to_string(i) + " is a ReduceLROnPlateau, which needs a metric");
+      throw Error("ChainedScheduler: scheduler " + std::to_string(i) + " is a ReduceLROnPlateau, which needs a metric");
   last_epoch_ = 0;
   last_lr_ = current_lr();
 }
@@ -909,7 +909,7 @@ bool ReduceLROnPlateau::is_better(double a, double best) const {
 void ReduceLROnPlateau::step(double metric) {
   if (last_epoch_ == kMaxEpoch) past_the_end();
   if (last_lr_.size() > optimizer_.num_param_groups())
-    throw std::invalid_argument("ReduceLROnPlateau.step: the optimizer has " + std::to_string(optimizer_.num_param_groups()) +
+    throw Error("ReduceLROnPlateau.step: the optimizer has " + std::to_string(optimizer_.num_param_groups()) +
                                 " param groups, fewer than the " + std::to_string(last_lr_.size()) + " this scheduler has seen");
   double best = best_;
   int64_t bad = num_bad_epochs_, cooldown_counter = cooldown_counter_;
@@ -961,7 +961,7 @@ void ReduceLROnPlateau::load_state_dict(const StateDict& state) {
     return key == "best" || key == "num_bad_epochs" || key == "cooldown_counter";
   });
   const double best = expect_number(state, "best", owner.c_str());
-  if (std::isnan(best)) throw std::invalid_argument(owner + ": 'best' is nan");
+  if (std::isnan(best)) throw Error(owner + ": 'best' is nan");
   const int64_t bad = checked_integer(expect_number(state, "num_bad_epochs", owner.c_str()), 0, kMaxEpoch, owner + ": 'num_bad_epochs'");
   const int64_t cooldown_counter =
       checked_integer(expect_number(state, "cooldown_counter", owner.c_str()), 0, kMaxEpoch, owner + ": 'cooldown_counter'");

@@ -17,7 +17,7 @@ void SGDOptions::validate(const SGDOptions& o) {
   check_option(o.dampening() >= 0 && o.dampening() <= 1, "SGD", "dampening value", o.dampening(), "in [0, 1]");
   check_option(finite_non_negative(o.weight_decay()), "SGD", "weight_decay value", o.weight_decay(), "a finite number >= 0");
   if (o.nesterov() && (o.momentum() <= 0 || o.dampening() != 0))
-    throw std::invalid_argument("SGD: Nesterov momentum requires a momentum and zero dampening");
+    throw Error("SGD: Nesterov momentum requires a momentum and zero dampening");
 }
 
 bool operator==(const SGDOptions& a, const SGDOptions& b) {

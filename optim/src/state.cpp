@@ -25,9 +25,9 @@ const Tensor* find_entry(const StateDict& state, const std::string& name) {
 
 const Tensor& expect_entry(const StateDict& state, const std::string& name, const Tensor& like, const char* owner) {
   const Tensor* found = find_entry(state, name);
-  if (!found || !found->defined()) throw std::invalid_argument(std::string(owner) + ": missing '" + name + "'");
+  if (!found || !found->defined()) throw Error(std::string(owner) + ": missing '" + name + "'");
   if (found->shape() != like.shape() || found->dtype() != like.dtype())
-    throw std::invalid_argument(std::string(owner) + ": '" + name + "' has shape " + shape_string(found->shape()) + " (" +
+    throw Error(std::string(owner) + ": '" + name + "' has shape " + shape_string(found->shape()) + " (" +
                                 dtype_name(found->dtype()) + "), expected " + shape_string(like.shape()) + " (" +
                                 dtype_name(like.dtype()) + ")");
   return *found;
@@ -35,9 +35,9 @@ const Tensor& expect_entry(const StateDict& state, const std::string& name, cons
 
 double expect_number(const StateDict& state, const std::string& name, const char* owner) {
   const Tensor* found = find_entry(state, name);
-  if (!found || !found->defined()) throw std::invalid_argument(std::string(owner) + ": missing '" + name + "'");
+  if (!found || !found->defined()) throw Error(std::string(owner) + ": missing '" + name + "'");
   if (found->dim() != 0 || found->dtype() != kFloat64)
-    throw std::invalid_argument(std::string(owner) + ": '" + name + "' must be a float64 scalar, got shape " +
+    throw Error(std::string(owner) + ": '" + name + "' must be a float64 scalar, got shape " +
                                 shape_string(found->shape()) + " (" + dtype_name(found->dtype()) + ")");
   return found->item();
 }
@@ -48,7 +48,7 @@ int64_t checked_integer(double value, int64_t min, int64_t max, const std::strin
   bool integral = std::isfinite(value) && value == std::floor(value) && value >= -two_63 && value < two_63;
   int64_t result = integral ? static_cast<int64_t>(value) : 0;
   if (!integral || result < min || result > max)
-    throw std::invalid_argument(what + " must be an integer in [" + std::to_string(min) + ", " + std::to_string(max) +
+    throw Error(what + " must be an integer in [" + std::to_string(min) + ", " + std::to_string(max) +
                                 "], got " + number_string(value));
   return result;
 }
@@ -56,15 +56,15 @@ int64_t checked_integer(double value, int64_t min, int64_t max, const std::strin
 void reject_unknown(const StateDict& state, const std::function<bool(const std::string&)>& known, const char* owner) {
   std::set<std::string> names;
   for (auto& entry : state) {
-    if (!known(entry.first)) throw std::invalid_argument(std::string(owner) + ": unexpected entry '" + entry.first + "'");
+    if (!known(entry.first)) throw Error(std::string(owner) + ": unexpected entry '" + entry.first + "'");
     if (!names.insert(entry.first).second)
-      throw std::invalid_argument(std::string(owner) + ": entry '" + entry.first + "' appears twice");
+      throw Error(std::string(owner) + ": entry '" + entry.first + "' appears twice");
   }
 }
 
 void check_option(bool ok, const char* optimizer, const char* what, double value, const char* range) {
   if (!ok)
-    throw std::invalid_argument(std::string(optimizer) + ": invalid " + what + " " + number_string(value) + " (must be " +
+    throw Error(std::string(optimizer) + ": invalid " + what + " " + number_string(value) + " (must be " +
                                 range + ")");
 }
 
@@ -75,7 +75,7 @@ void check_non_negative(const Tensor& t, const std::string& what) {
     const T* data = values.impl()->data<T>();
     for (int64_t k = 0, n = t.numel(); k < n; ++k)
       if (data[k] < 0)
-        throw std::invalid_argument(what + "' has the value " + number_string(static_cast<double>(data[k])) + " at " +
+        throw Error(what + "' has the value " + number_string(static_cast<double>(data[k])) + " at " +
                                     std::to_string(k) + " (must be >= 0)");
   });
 }
@@ -104,7 +104,7 @@ Tensor StateReader::tensor(const char* field, const Tensor& like, bool non_negat
 }
 
 void StateReader::refuse_without(const char* field, const char* needed) {
-  if (has(field)) throw std::invalid_argument(owner_ + ": '" + key(field) + "' without '" + key(needed) + "'");
+  if (has(field)) throw Error(owner_ + ": '" + key(field) + "' without '" + key(needed) + "'");
 }
 
 }  // namespace optim

@@ -30,7 +30,7 @@ inline std::vector<OptimizerParamGroup> single_group(std::vector<Tensor> params)
 template <class Options>
 const Options& options_as(const OptimizerOptions& options, const char* optimizer, const char* type) {
   const auto* typed = dynamic_cast<const Options*>(&options);
-  if (!typed) throw std::invalid_argument(std::string(optimizer) + ": a param group's options are not " + type);
+  if (!typed) throw Error(std::string(optimizer) + ": a param group's options are not " + type);
   return *typed;
 }
 

@@ -11,6 +11,8 @@
 #include <tuple>
 #include <vector>
 
+#include "xgrad/util.hpp"
+
 namespace xgrad {
 
 using Shape = std::vector<int64_t>;

@@ -67,7 +67,7 @@ class DataLoaderOptions {
   template <class Int, std::enable_if_t<std::is_integral_v<Int> && !std::is_same_v<Int, bool>, int> = 0>
   DataLoaderOptions batch_size(Int value) const {
     if (value <= 0)
-      throw std::invalid_argument("DataLoaderOptions::batch_size: must be at least 1, got " + std::to_string(value));
+      throw Error("DataLoaderOptions::batch_size: must be at least 1, got " + std::to_string(value));
     auto o = *this;
     o.batch_size_ = static_cast<size_t>(value);
     return o;
