@@ -18,26 +18,26 @@ void wrong_argument_count(const std::string& module, size_t expected_min, size_t
   if (!has_default_args && received < expected_min)
     message += " If " + module + "'s forward() method has default arguments, please make sure the forward() method is "
                "declared with a corresponding `FORWARD_HAS_DEFAULT_ARGS` macro.";
-  throw std::invalid_argument(message);
+  throw Error(message);
 }
 
 void wrong_argument_type(size_t index, const std::type_info& expected, const std::type_info& received) {
-  throw std::invalid_argument("Expected argument #" + std::to_string(index) + " to be of type " + demangle(expected.name()) +
+  throw Error("Expected argument #" + std::to_string(index) + " to be of type " + demangle(expected.name()) +
                               ", but received value of type " + demangle(received.name()));
 }
 
 void index_out_of_range(size_t index, size_t size) {
-  throw std::out_of_range("Index out of range: " + std::to_string(index) + " for " + std::to_string(size) + " modules");
+  throw IndexError("Index out of range: " + std::to_string(index) + " for " + std::to_string(size) + " modules");
 }
 
 void wrong_return_type(const std::type_info& actual, const std::type_info& requested) {
-  throw std::invalid_argument("The type of the return value is " + demangle(actual.name()) + ", but you asked for type " +
+  throw Error("The type of the return value is " + demangle(actual.name()) + ", but you asked for type " +
                               demangle(requested.name()));
 }
 
 void wrong_module_type(const char* container, const std::string& where, const Module& module,
                        const std::type_info& requested) {
-  throw std::invalid_argument(std::string(container) + "::at: module " + where + " is a " + module.name() + ", not a " +
+  throw Error(std::string(container) + "::at: module " + where + " is a " + module.name() + ", not a " +
                               demangle(requested.name()));
 }
 }  // namespace detail
@@ -71,7 +71,7 @@ void SequentialImpl::push_back(std::string name, AnyModule any_module) {
 }
 
 AnyValue SequentialImpl::any_forward(std::vector<AnyValue> inputs) {
-  if (is_empty()) throw std::logic_error("Cannot call forward() on an empty Sequential");
+  if (is_empty()) throw Error("Cannot call forward() on an empty Sequential");
   auto module = modules_.begin();
   AnyValue value = module->forward_values(std::move(inputs));
   for (++module; module != modules_.end(); ++module) {
@@ -138,7 +138,7 @@ void ModuleDictImpl::insert(const std::string& key, std::shared_ptr<Module> modu
 // ---------------------------------------------------------------- Functional
 
 FunctionalImpl::FunctionalImpl(Function function) : function_(std::move(function)) {
-  if (!function_) throw std::invalid_argument("Functional: the function is empty");
+  if (!function_) throw Error("Functional: the function is empty");
 }
 
 void FunctionalImpl::pretty_print(std::ostream& stream) const { stream << "xgrad::nn::Functional()"; }

@@ -16,11 +16,11 @@ Tensor linear(const Tensor& input, const Tensor& weight, const Tensor& bias) {
   check_defined("linear", input);
   check_defined("linear", weight);
   if (weight.dim() != 2 || input.dim() == 0 || input.size(-1) != weight.size(1))
-    throw std::invalid_argument("linear: input of shape " + shape_string(input.shape()) +
+    throw Error("linear: input of shape " + shape_string(input.shape()) +
                                 " does not match weight of shape " + shape_string(weight.shape()) +
                                 " (expected [..., " + (weight.dim() == 2 ? std::to_string(weight.size(1)) : "?") + "])");
   if (bias.defined() && (bias.dim() != 1 || bias.size(0) != weight.size(0)))
-    throw std::invalid_argument("linear: bias of shape " + shape_string(bias.shape()) + " does not match weight of shape " +
+    throw Error("linear: bias of shape " + shape_string(bias.shape()) + " does not match weight of shape " +
                                 shape_string(weight.shape()));
   // x W^T with the transpose as a BLAS flag; batch dims folded into rows.
   Tensor rows = input.dim() == 2 ? input : input.reshape({-1, weight.size(1)});
@@ -35,7 +35,7 @@ Tensor linear(const Tensor& input, const Tensor& weight, const Tensor& bias) {
 Tensor leaky_relu(const Tensor& x, double negative_slope) {
   // relu(x) - slope relu(-x) equals PyTorch's x > 0 ? x : slope x only for a finite slope (0 * inf is NaN).
   if (!std::isfinite(negative_slope))
-    throw std::invalid_argument("leaky_relu: negative_slope must be finite, got " + std::to_string(negative_slope));
+    throw Error("leaky_relu: negative_slope must be finite, got " + std::to_string(negative_slope));
   return sub(xgrad::relu(x), mul(xgrad::relu(neg(x)), negative_slope));
 }
 
@@ -46,17 +46,17 @@ Tensor gelu(const Tensor& x, const std::string& approximate) {
     Tensor inner = mul(add(x, mul(pow(x, 3.0), 0.044715)), 0.7978845608028654);
     return mul(mul(x, 0.5), add(xgrad::tanh(inner), 1.0));
   }
-  throw std::invalid_argument("gelu: approximate argument must be either none or tanh, got '" + approximate + "'");
+  throw Error("gelu: approximate argument must be either none or tanh, got '" + approximate + "'");
 }
 
 namespace {
 void check_loss_arguments(const char* loss, const Tensor& input, const Tensor& target, Reduction reduction) {
   if (reduction != Reduction::None && reduction != Reduction::Mean && reduction != Reduction::Sum)
-    throw std::invalid_argument(std::string(loss) + ": invalid reduction " + std::to_string(static_cast<int>(reduction)) +
+    throw Error(std::string(loss) + ": invalid reduction " + std::to_string(static_cast<int>(reduction)) +
                                 " (expected Reduction::None, Mean or Sum)");
   check_same_dtype(loss, input, target);
   if (input.shape() != target.shape())
-    throw std::invalid_argument(std::string(loss) + ": input shape " + shape_string(input.shape()) +
+    throw Error(std::string(loss) + ": input shape " + shape_string(input.shape()) +
                                 " and target shape " + shape_string(target.shape()) +
                                 " differ; reshape one so they match exactly (xgrad never broadcasts a loss)");
 }
@@ -110,7 +110,7 @@ Tensor l1_loss(const Tensor& input, const Tensor& target, Reduction reduction) {
 Tensor huber_loss(const Tensor& input, const Tensor& target, Reduction reduction, double delta) {
   check_loss_arguments("huber_loss", input, target, reduction);
   if (!(delta > 0))
-    throw std::invalid_argument("huber_loss: delta must be positive, got " + std::to_string(delta));
+    throw Error("huber_loss: delta must be positive, got " + std::to_string(delta));
   Tensor distance = abs(sub(input, target));
   // An infinite delta never leaves the quadratic branch (below, delta (|d| - q) would be inf * 0 = NaN).
   if (std::isinf(delta)) return reduce(mul(pow(distance, 2.0), 0.5), reduction);

@@ -21,7 +21,7 @@ std::string number(double value) {
 }
 
 void check_defined(const Tensor& tensor, const char* op) {
-  if (!tensor.defined()) throw std::invalid_argument(std::string(op) + ": undefined tensor");
+  if (!tensor.defined()) throw Error(std::string(op) + ": undefined tensor");
 }
 
 // The largest finite value of the tensor's dtype.
@@ -33,7 +33,7 @@ double dtype_max(const Tensor& tensor) {
 // for float"); a double beyond float's range would become an infinity.
 void check_bound(const Tensor& tensor, double value, const char* op, const char* what) {
   if (!(std::abs(value) <= dtype_max(tensor)))
-    throw std::invalid_argument(std::string(op) + ": " + what + " " + number(value) + " is out of bounds for " +
+    throw Error(std::string(op) + ": " + what + " " + number(value) + " is out of bounds for " +
                                 dtype_name(tensor.dtype()));
 }
 
@@ -55,11 +55,11 @@ Tensor uniform(Tensor tensor, double low, double high, const char* op) {
   check_bound(tensor, low, op, "from");
   check_bound(tensor, high, op, "to");
   if (!(low <= high))
-    throw std::invalid_argument(std::string(op) + ": expects to return a [from, to) range, but found from=" +
+    throw Error(std::string(op) + ": expects to return a [from, to) range, but found from=" +
                                 number(low) + " > to=" + number(high));
   // high - low may overflow to inf even for finite bounds; std::uniform_real_distribution needs it finite.
   if (!(high - low <= dtype_max(tensor)))
-    throw std::invalid_argument(std::string(op) + ": expects to-from <= std::numeric_limits<" +
+    throw Error(std::string(op) + ": expects to-from <= std::numeric_limits<" +
                                 dtype_name(tensor.dtype()) + ">::max(), but found to=" + number(high) +
                                 " and from=" + number(low) + " which result in to-from to exceed the limit");
   if (low == high) return fill_with(std::move(tensor), [high] { return high; });
@@ -70,7 +70,7 @@ Tensor uniform(Tensor tensor, double low, double high, const char* op) {
 std::pair<double, double> fans(const Tensor& tensor, const char* name) {
   check_defined(tensor, name);
   if (tensor.dim() < 2)
-    throw std::invalid_argument(std::string(name) + ": fan in and fan out need at least 2 dimensions, got " +
+    throw Error(std::string(name) + ": fan in and fan out need at least 2 dimensions, got " +
                                 shape_string(tensor.shape()));
   double receptive = 1;
   for (int64_t d = 2; d < tensor.dim(); ++d) receptive *= static_cast<double>(tensor.size(d));
@@ -85,18 +85,18 @@ double calculate_gain(const std::string& nonlinearity, double param) {
   if (nonlinearity == "relu") return std::sqrt(2.0);
   if (nonlinearity == "leaky_relu") {
     if (!std::isfinite(param))
-      throw std::invalid_argument("calculate_gain: negative_slope " + number(param) + " is not a valid number");
+      throw Error("calculate_gain: negative_slope " + number(param) + " is not a valid number");
     return std::sqrt(2.0 / (1 + param * param));
   }
   if (nonlinearity == "selu") return 3.0 / 4.0;
-  throw std::invalid_argument("calculate_gain: unsupported nonlinearity '" + nonlinearity + "'");
+  throw Error("calculate_gain: unsupported nonlinearity '" + nonlinearity + "'");
 }
 
 Tensor uniform_(Tensor tensor, double low, double high) { return uniform(std::move(tensor), low, high, "uniform_"); }
 
 Tensor normal_(Tensor tensor, double mean, double std) {
   check_defined(tensor, "normal_");
-  if (!(std >= 0)) throw std::invalid_argument("normal_: expects std >= 0.0, but found std " + number(std));
+  if (!(std >= 0)) throw Error("normal_: expects std >= 0.0, but found std " + number(std));
   check_bound(tensor, mean, "normal_", "mean");
   check_bound(tensor, std, "normal_", "std");
   if (std == 0) return fill_with(std::move(tensor), [mean] { return mean; });  // normal_distribution needs std > 0
@@ -109,7 +109,7 @@ Tensor constant_(Tensor tensor, double value) {
   // NaN and the infinities exist in every dtype; a finite value beyond float's range does not (PyTorch:
   // "value cannot be converted to type float without overflow").
   if (std::isfinite(value) && !(std::abs(value) <= dtype_max(tensor)))
-    throw std::invalid_argument("constant_: value " + number(value) + " cannot be converted to type " +
+    throw Error("constant_: value " + number(value) + " cannot be converted to type " +
                                 dtype_name(tensor.dtype()) + " without overflow");
   return fill_with(std::move(tensor), [value] { return value; });
 }
@@ -118,7 +118,7 @@ Tensor ones_(Tensor tensor) { return constant_(std::move(tensor), 1.0); }
 
 Tensor xavier_uniform_(Tensor tensor, double gain) {
   auto [fan_in, fan_out] = fans(tensor, "xavier_uniform_");
-  if (!std::isfinite(gain)) throw std::invalid_argument("xavier_uniform_: gain must be finite, got " + number(gain));
+  if (!std::isfinite(gain)) throw Error("xavier_uniform_: gain must be finite, got " + number(gain));
   if (tensor.numel() == 0) return tensor;  // nothing to fill, and a fan may be 0
   double bound = gain * std::sqrt(6.0 / (fan_in + fan_out));
   return uniform(std::move(tensor), -bound, bound, "xavier_uniform_");
@@ -127,7 +127,7 @@ Tensor xavier_uniform_(Tensor tensor, double gain) {
 Tensor kaiming_uniform_(Tensor tensor, double a, const std::string& mode, const std::string& nonlinearity) {
   auto [fan_in, fan_out] = fans(tensor, "kaiming_uniform_");
   if (mode != "fan_in" && mode != "fan_out")
-    throw std::invalid_argument("kaiming_uniform_: mode must be 'fan_in' or 'fan_out', got '" + mode + "'");
+    throw Error("kaiming_uniform_: mode must be 'fan_in' or 'fan_out', got '" + mode + "'");
   double gain = calculate_gain(nonlinearity, a);
   if (tensor.numel() == 0) return tensor;  // PyTorch: initializing zero-element tensors is a no-op
   double fan = mode == "fan_in" ? fan_in : fan_out;

@@ -27,14 +27,14 @@ void LinearImpl::reset() {
   const int64_t in_features = options.in_features(), out_features = options.out_features();
   // Zero features are allowed, as in PyTorch: the weight is empty and the output is the bias.
   if (in_features < 0 || out_features < 0)
-    throw std::invalid_argument("Linear: in_features and out_features must be >= 0, got in_features=" +
+    throw Error("Linear: in_features and out_features must be >= 0, got in_features=" +
                                 std::to_string(in_features) + ", out_features=" + std::to_string(out_features));
   try {
     weight = register_parameter("weight", empty({out_features, in_features}));
     if (options.bias()) bias = register_parameter("bias", empty({out_features}));
     else bias = register_parameter("bias", Tensor(), /*requires_grad=*/false);
   } catch (const std::length_error& error) {  // too many elements to address
-    throw std::invalid_argument("Linear(" + std::to_string(in_features) + ", " + std::to_string(out_features) +
+    throw Error("Linear(" + std::to_string(in_features) + ", " + std::to_string(out_features) +
                                 "): " + error.what());
   }
   reset_parameters();
@@ -77,7 +77,7 @@ LeakyReLUImpl::LeakyReLUImpl(const LeakyReLUOptions& options_) : options(options
 
 void LeakyReLUImpl::reset() {
   if (!std::isfinite(options.negative_slope()))
-    throw std::invalid_argument("LeakyReLU: negative_slope must be finite, got " + std::to_string(options.negative_slope()));
+    throw Error("LeakyReLU: negative_slope must be finite, got " + std::to_string(options.negative_slope()));
 }
 
 void LeakyReLUImpl::pretty_print(std::ostream& stream) const {
@@ -95,7 +95,7 @@ GELUImpl::GELUImpl(GELUOptions options_) : options(std::move(options_)) { reset(
 
 void GELUImpl::reset() {
   if (options.approximate() != "none" && options.approximate() != "tanh")
-    throw std::invalid_argument("GELU: approximate argument must be either none or tanh, got '" + options.approximate() + "'");
+    throw Error("GELU: approximate argument must be either none or tanh, got '" + options.approximate() + "'");
 }
 
 void GELUImpl::pretty_print(std::ostream& stream) const { stream << "xgrad::nn::GELU()"; }

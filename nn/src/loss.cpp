@@ -30,7 +30,7 @@ void HuberLossImpl::reset() {
   if (!(options.delta() > 0)) {
     std::ostringstream message;
     message << "HuberLoss: delta must be positive, got " << options.delta();
-    throw std::invalid_argument(message.str());
+    throw Error(message.str());
   }
 }
 

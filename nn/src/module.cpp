@@ -108,14 +108,14 @@ const std::string& Module::name() const noexcept {
 }
 
 std::shared_ptr<Module> Module::clone() const {
-  throw std::logic_error("clone() has not been implemented for " + name() + ". Subclass xgrad::nn::Cloneable<" +
+  throw Error("clone() has not been implemented for " + name() + ". Subclass xgrad::nn::Cloneable<" +
                          name() + "> instead of xgrad::nn::Module to inherit the ability to clone.");
 }
 
 void Module::clone_(Module& other) {
   // A child that is not Cloneable: reset() of its Cloneable parent made it anew; take other's values.
   auto mismatch = [&](const std::string& what) {
-    throw std::logic_error("clone(): the submodule " + name() + " made by reset() differs from the original: " + what +
+    throw Error("clone(): the submodule " + name() + " made by reset() differs from the original: " + what +
                            " (subclass xgrad::nn::Cloneable<" + other.name() + "> to clone it exactly)");
   };
   if (parameters_.size() != other.parameters_.size() || buffers_.size() != other.buffers_.size() ||
@@ -147,7 +147,7 @@ void Module::clear_registrations() {
 void Module::finish_clone(Module& copy) const {
   auto check = [](bool same, const char* what, const char* call) {
     if (!same)
-      throw std::logic_error(std::string("The cloned module does not have the same number of ") + what +
+      throw Error(std::string("The cloned module does not have the same number of ") + what +
                              " as the original module after calling reset(). Are you sure you called " + call +
                              " inside reset() and not the constructor?");
   };
@@ -159,7 +159,7 @@ void Module::finish_clone(Module& copy) const {
       if (!item.value().defined()) continue;
       Tensor& target = (copy.*kind)[item.key()];
       if (!target.defined())
-        throw std::logic_error("clone(): reset() left '" + item.key() + "' of the copy of " + name() + " undefined");
+        throw Error("clone(): reset() left '" + item.key() + "' of the copy of " + name() + " undefined");
       set_data(target, item.value().detach().clone());
       if (target.requires_grad() != item.value().requires_grad()) target.requires_grad_(item.value().requires_grad());
     }
@@ -171,25 +171,27 @@ void Module::finish_clone(Module& copy) const {
 
 void Module::check_new_name(const std::string& name, const char* kind, const char* op) const {
   const std::string where = std::string(op) + ": ";
-  if (name.empty()) throw std::invalid_argument(where + kind + " name must not be empty");
+  if (name.empty()) throw Error(where + kind + " name must not be empty");
   if (name.find('.') != std::string::npos)
-    throw std::invalid_argument(where + kind + " name must not contain a dot (got '" + name + "')");
+    throw Error(where + kind + " name must not contain a dot (got '" + name + "')");
   const std::string registered = where + kind + " '" + name + "' already defined";
   if (parameters_.contains(name))
-    throw std::invalid_argument(std::string(kind) == "Parameter" ? registered : where + "'" + name + "' is already registered as a parameter");
+    throw Error(std::string(kind) == "Parameter" ? registered : where + "'" + name + "' is already registered as a parameter");
   if (buffers_.contains(name))
-    throw std::invalid_argument(std::string(kind) == "Buffer" ? registered : where + "'" + name + "' is already registered as a buffer");
+    throw Error(std::string(kind) == "Buffer" ? registered : where + "'" + name + "' is already registered as a buffer");
   if (children_.contains(name))
-    throw std::invalid_argument(std::string(kind) == "Submodule" ? registered : where + "'" + name + "' is already registered as a submodule");
+    throw Error(std::string(kind) == "Submodule" ? registered : where + "'" + name + "' is already registered as a submodule");
 }
 
 Tensor& Module::register_parameter(std::string name, Tensor tensor, bool requires_grad) {
   check_new_name(name, "Parameter", "register_parameter");
   // PyTorch: "Cannot assign non-leaf Tensor to parameter": an optimizer could never update it.
   if (tensor.defined() && !tensor.is_leaf())
-    throw std::invalid_argument("register_parameter: cannot register the non-leaf tensor '" + name + "' (made by " +
+    throw Error("register_parameter: cannot register the non-leaf tensor '" + name + "' (made by " +
                                 tensor.grad_fn_name() + ") as a parameter; pass a leaf, e.g. .detach()");
   if (tensor.defined()) tensor.requires_grad_(requires_grad);
+  else if (requires_grad)
+    XGRAD_WARN("An undefined tensor cannot require grad. ", "Ignoring the `requires_grad=true` function parameter.");
   return parameters_.insert(std::move(name), std::move(tensor));
 }
 
@@ -207,25 +209,25 @@ bool Module::contains(const Module* module) const {
 
 void Module::add_child(std::string name, std::shared_ptr<Module> module, const char* op) {
   check_new_name(name, "Submodule", op);
-  if (!module) throw std::invalid_argument(std::string(op) + ": module '" + name + "' is null");
+  if (!module) throw Error(std::string(op) + ": module '" + name + "' is null");
   if (module->contains(this))
-    throw std::invalid_argument(std::string(op) + ": module '" + name + "' (" + module->name() +
+    throw Error(std::string(op) + ": module '" + name + "' (" + module->name() +
                                 ") contains this module; registering it would make a cycle");
   children_.insert(std::move(name), std::move(module));
 }
 
 void Module::replace_child(const std::string& name, std::shared_ptr<Module> module) {
   std::shared_ptr<Module>* slot = children_.find(name);
-  if (!slot) throw std::invalid_argument("replace_module: Submodule '" + name + "' is not defined");
-  if (!module) throw std::invalid_argument("replace_module: module '" + name + "' is null");
+  if (!slot) throw Error("replace_module: Submodule '" + name + "' is not defined");
+  if (!module) throw Error("replace_module: module '" + name + "' is null");
   if (module->contains(this))
-    throw std::invalid_argument("replace_module: module '" + name + "' (" + module->name() +
+    throw Error("replace_module: module '" + name + "' (" + module->name() +
                                 ") contains this module; registering it would make a cycle");
   *slot = std::move(module);
 }
 
 void Module::unregister_module(const std::string& name) {
-  if (!children_.contains(name)) throw std::invalid_argument("No Module with name `" + name + "` is registered");
+  if (!children_.contains(name)) throw Error("No Module with name `" + name + "` is registered");
   children_.erase(name);
 }
 
@@ -278,7 +280,7 @@ std::shared_ptr<Module> Module::shared_from_this_checked() const {
   try {
     pointer = shared_from_this();
   } catch (const std::bad_weak_ptr&) {
-    throw std::logic_error(
+    throw Error(
         "It looks like you attempted to retrieve your top-level module as a shared_ptr, but it is not stored in a "
         "shared_ptr. Use std::make_shared<" + name() + "> instead of creating your module on the stack, or "
         "alternatively do not try to access your top-level module at all by passing /*include_self=*/false to "
@@ -380,7 +382,7 @@ void Module::to(Dtype dtype, bool /*non_blocking*/) {
   if (!is_floating_point(dtype))
     for (size_t i = 0; i < all.size(); ++i)
       if (all[i].second.requires_grad())
-        throw std::invalid_argument(std::string("Module::to: cannot convert ") + (is_buffer[i] ? "buffer '" : "parameter '") +
+        throw Error(std::string("Module::to: cannot convert ") + (is_buffer[i] ? "buffer '" : "parameter '") +
                                     all[i].first + "' to " + dtype_name(dtype) +
                                     ": it requires grad, and only floating point tensors can (call requires_grad_(false) first)");
   NoGradGuard no_grad;
@@ -393,12 +395,12 @@ void Module::to(Dtype dtype, bool /*non_blocking*/) {
 }
 
 unsigned int Module::_forward_num_required_args() {
-  throw std::logic_error("xgrad::nn::Module subclass that has default arguments in `forward` method must override "
+  throw Error("xgrad::nn::Module subclass that has default arguments in `forward` method must override "
                          "`_forward_num_required_args` method. Please use `FORWARD_HAS_DEFAULT_ARGS` macro to do so.");
 }
 
 std::vector<AnyValue> Module::_forward_populate_default_args(std::vector<AnyValue>&&) {
-  throw std::logic_error("xgrad::nn::Module subclass that has default arguments in `forward` method must override "
+  throw Error("xgrad::nn::Module subclass that has default arguments in `forward` method must override "
                          "`_forward_populate_default_args` method. Please use `FORWARD_HAS_DEFAULT_ARGS` macro to do so.");
 }
 
@@ -450,11 +452,11 @@ void Module::load_state_dict(const StateDict& state) {
   for (size_t i = 0; i < state.size(); ++i)
     for (size_t j = 0; j < i; ++j)
       if (state[i].first == state[j].first)
-        throw std::invalid_argument("load_state_dict: parameter '" + state[i].first + "' appears twice");
+        throw Error("load_state_dict: parameter '" + state[i].first + "' appears twice");
   for (auto& entry : state) {
     bool known = false;
     for (auto& own_entry : own) known = known || own_entry.first == entry.first;
-    if (!known) throw std::invalid_argument("load_state_dict: unexpected parameter '" + entry.first + "'");
+    if (!known) throw Error("load_state_dict: unexpected parameter '" + entry.first + "'");
   }
   std::vector<Tensor> sources;
   for (size_t k = 0; k < own.size(); ++k) {
@@ -464,13 +466,13 @@ void Module::load_state_dict(const StateDict& state) {
     const Tensor* found = nullptr;
     for (auto& entry : state)
       if (entry.first == name) found = &entry.second;
-    if (!found) throw std::invalid_argument("load_state_dict: missing " + noun + name + "'");
+    if (!found) throw Error("load_state_dict: missing " + noun + name + "'");
     if (!found->defined() || found->shape() != tensor.shape())
-      throw std::invalid_argument("load_state_dict: " + noun + name + "' has shape " +
+      throw Error("load_state_dict: " + noun + name + "' has shape " +
                                   (found->defined() ? shape_string(found->shape()) : std::string("undefined")) +
                                   " but the model expects " + shape_string(tensor.shape()));
     if (found->dtype() != tensor.dtype())
-      throw std::invalid_argument("load_state_dict: " + noun + name + "' is " + dtype_name(found->dtype()) +
+      throw Error("load_state_dict: " + noun + name + "' is " + dtype_name(found->dtype()) +
                                   " but the model expects " + dtype_name(tensor.dtype()));
     sources.push_back(*found);
   }

@@ -31,10 +31,10 @@ std::vector<Tensor> checked_grads(const std::vector<Tensor>& parameters, const c
 }  // namespace
 
 double clip_grad_norm_(const std::vector<Tensor>& parameters, double max_norm, double norm_type, bool error_if_nonfinite) {
-  if (!(norm_type > 0)) throw std::invalid_argument("clip_grad_norm_: norm_type must be positive, got " + number(norm_type));
+  if (!(norm_type > 0)) throw Error("clip_grad_norm_: norm_type must be positive, got " + number(norm_type));
   // A negative max_norm would flip every gradient's sign, NaN would make them all NaN.
   if (!(max_norm >= 0))
-    throw std::invalid_argument("clip_grad_norm_: max_norm must be >= 0, got " + number(max_norm));
+    throw Error("clip_grad_norm_: max_norm must be >= 0, got " + number(max_norm));
   std::vector<Tensor> grads = checked_grads(parameters, "clip_grad_norm_");
   if (grads.empty()) return 0.0;
   const bool infinity = std::isinf(norm_type);
@@ -68,7 +68,7 @@ double clip_grad_norm_(const std::vector<Tensor>& parameters, double max_norm, d
 
 void clip_grad_value_(const std::vector<Tensor>& parameters, double clip_value) {
   if (!(clip_value >= 0))
-    throw std::invalid_argument("clip_grad_value_: clip_value must be >= 0, got " + number(clip_value));
+    throw Error("clip_grad_value_: clip_value must be >= 0, got " + number(clip_value));
   std::vector<Tensor> grads = checked_grads(parameters, "clip_grad_value_");
   for (const Tensor& grad : grads) {
     XG_DISPATCH(grad.dtype(), {

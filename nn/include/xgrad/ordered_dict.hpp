@@ -2,8 +2,8 @@
 // with unique keys. Module::named_parameters(), named_buffers(), named_children() and named_modules()
 // return one. Items give key() and value() (and *item, item->), and also unpack with structured bindings:
 //   for (auto& [name, tensor] : model->named_parameters()) ...
-// Lookups by a missing key or index throw std::out_of_range, inserting a key twice std::invalid_argument,
-// with LibTorch's messages ("Parameter 'w' already defined", "Key 'x' is not defined").
+// Misuse throws xgrad::Error with LibTorch's messages ("Parameter 'w' already defined", "Key 'x' is not
+// defined"); an index out of bounds throws xgrad::IndexError (an Error).
 #pragma once
 
 #include <cstddef>
@@ -14,6 +14,8 @@
 #include <unordered_map>
 #include <utility>
 #include <vector>
+
+#include "xgrad/util.hpp"
 
 namespace xgrad {
 
@@ -94,11 +96,11 @@ class OrderedDict {
   const Item& operator[](size_t index) const { return items_[check_index(index)]; }
   Value& operator[](const Key& key) {
     if (Value* value = find(key)) return *value;
-    throw std::out_of_range(key_description_ + " '" + detail::describe_key(key) + "' is not defined");
+    throw Error(key_description_ + " '" + detail::describe_key(key) + "' is not defined");
   }
   const Value& operator[](const Key& key) const {
     if (const Value* value = find(key)) return *value;
-    throw std::out_of_range(key_description_ + " '" + detail::describe_key(key) + "' is not defined");
+    throw Error(key_description_ + " '" + detail::describe_key(key) + "' is not defined");
   }
 
   // --- lookup
@@ -127,11 +129,11 @@ class OrderedDict {
   }
 
   // --- modifiers
-  // Inserts a new key (an existing one throws std::invalid_argument) and returns its value.
+  // Inserts a new key (an existing one throws xgrad::Error) and returns its value.
   template <typename K, typename V>
   Value& insert(K&& key, V&& value) {
     if (index_.count(key) != 0)
-      throw std::invalid_argument(key_description_ + " '" + detail::describe_key(key) + "' already defined");
+      throw Error(key_description_ + " '" + detail::describe_key(key) + "' already defined");
     items_.emplace_back(key, std::forward<V>(value));
     index_.emplace(std::forward<K>(key), items_.size() - 1);
     return items_.back().value();
@@ -148,7 +150,7 @@ class OrderedDict {
   }
   void erase(const Key& key) {
     auto found = index_.find(key);
-    if (found == index_.end()) throw std::out_of_range("Key '" + detail::describe_key(key) + "' doesn't exist");
+    if (found == index_.end()) throw Error("Key '" + detail::describe_key(key) + "' doesn't exist");
     const size_t index = found->second;
     index_.erase(found);
     items_.erase(items_.begin() + static_cast<std::ptrdiff_t>(index));
@@ -191,11 +193,11 @@ class OrderedDict {
 
  private:
   size_t check_index(size_t index) const {
-    if (index >= items_.size()) throw std::out_of_range("Index " + std::to_string(index) + " is out of bounds");
+    if (index >= items_.size()) throw IndexError("Index " + std::to_string(index) + " is out of bounds");
     return index;
   }
   size_t check_not_empty(const char* op) const {
-    if (items_.empty()) throw std::out_of_range(std::string("Called ") + op + "() on an empty OrderedDict");
+    if (items_.empty()) throw Error(std::string("Called ") + op + "() on an empty OrderedDict");
     return 0;
   }
 

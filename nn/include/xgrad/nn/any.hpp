@@ -149,7 +149,7 @@ class AnyModule {
     return any_forward(std::forward<ArgumentTypes>(arguments)...).template get<ReturnType>();
   }
 
-  // The module as a T (the exact type stored; another throws std::invalid_argument).
+  // The module as a T (the exact type stored; another throws xgrad::Error).
   template <typename T, typename = detail::enable_if_module_t<T>>
   T& get() {
     check_not_empty("get");
@@ -191,7 +191,7 @@ class AnyModule {
   template <typename ModuleType>
   static std::unique_ptr<AnyModulePlaceholder> make_holder(std::shared_ptr<ModuleType>&& module) {
     static_assert(detail::is_module<ModuleType>::value, "Can only store object derived from nn::Module into AnyModule");
-    if (!module) throw std::invalid_argument("AnyModule: the module is null");
+    if (!module) throw Error("AnyModule: the module is null");
     using M = std::remove_cv_t<ModuleType>;
     if constexpr (detail::has_forward<M>::value) {
       return make_forward_holder(std::move(module), &M::forward);
@@ -223,11 +223,11 @@ class AnyModule {
   ModuleType& get_() const {
     using M = std::remove_reference_t<ModuleType>;
     if (typeid(M) == type_info()) return *dynamic_cast<M*>(content_->ptr().get());  // Module may be a virtual base
-    throw std::invalid_argument("Attempted to cast module of type " + demangle(type_info().name()) + " to type " +
+    throw Error("Attempted to cast module of type " + demangle(type_info().name()) + " to type " +
                                 demangle(typeid(M).name()));
   }
   void check_not_empty(const char* op) const {
-    if (!content_) throw std::logic_error(std::string("Cannot call ") + op + "() on an empty AnyModule");
+    if (!content_) throw Error(std::string("Cannot call ") + op + "() on an empty AnyModule");
   }
 
   std::unique_ptr<AnyModulePlaceholder> content_;

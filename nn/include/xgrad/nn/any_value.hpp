@@ -9,6 +9,8 @@
 #include <typeinfo>
 #include <utility>
 
+#include "xgrad/util.hpp"
+
 namespace xgrad {
 
 // The readable name of a mangled C++ type name (typeid(T).name()), as c10::demangle.
@@ -39,11 +41,11 @@ class AnyValue {
     return nullptr;
   }
 
-  // The value as a T; another type throws std::invalid_argument naming both.
+  // The value as a T; another type throws xgrad::Error naming both.
   template <typename T>
   T get() {
     if (auto* maybe_value = try_get<T>()) return *maybe_value;
-    throw std::invalid_argument("Attempted to cast AnyValue to " + demangle(typeid(T).name()) +
+    throw Error("Attempted to cast AnyValue to " + demangle(typeid(T).name()) +
                                 ", but its actual type is " + demangle(type_info().name()));
   }
 
@@ -56,7 +58,7 @@ class AnyValue {
     explicit Placeholder(const std::type_info& type_info_in) noexcept : type_info(type_info_in) {}
     virtual ~Placeholder() = default;
     virtual std::unique_ptr<Placeholder> clone() const {
-      throw std::logic_error("clone() should only be called on `AnyValue::Holder`");
+      throw Error("clone() should only be called on `AnyValue::Holder`");
     }
     const std::type_info& type_info;
   };

@@ -49,7 +49,7 @@ class Cloneable : public virtual Module {
   void clone_(Module& other) final {
     auto clone = std::dynamic_pointer_cast<Derived>(other.clone());
     if (!clone)
-      throw std::logic_error(
+      throw Error(
           "Attempted to clone submodule, but it is of a different type than the submodule it was to be cloned into");
     static_cast<Derived&>(*this) = std::move(*clone);
   }

@@ -61,7 +61,7 @@ class SequentialImpl : public Cloneable<SequentialImpl> {
   void reset() override {}
   void pretty_print(std::ostream& stream) const override;
 
-  // Feeds `inputs` to the first module and chains the outputs; an empty Sequential throws std::logic_error.
+  // Feeds `inputs` to the first module and chains the outputs; an empty Sequential throws xgrad::Error.
   template <typename ReturnType = Tensor, typename... InputTypes>
   ReturnType forward(InputTypes&&... inputs) {
     std::vector<AnyValue> values;
@@ -80,7 +80,7 @@ class SequentialImpl : public Cloneable<SequentialImpl> {
   }
   template <typename ModuleType>
   void push_back(std::string name, std::shared_ptr<ModuleType> module_ptr) {
-    if (!module_ptr) throw std::invalid_argument("Sequential::push_back: module '" + name + "' is null");
+    if (!module_ptr) throw Error("Sequential::push_back: module '" + name + "' is null");
     push_back(std::move(name), AnyModule(std::move(module_ptr)));
   }
   template <typename M, typename = detail::enable_if_module_t<M>>
@@ -113,8 +113,8 @@ class SequentialImpl : public Cloneable<SequentialImpl> {
   Iterator end() { return modules_.end(); }
   ConstIterator end() const { return modules_.end(); }
 
-  // The module at `index` as a T (its exact type; another throws std::invalid_argument); a bad index
-  // throws std::out_of_range ("Index out of range").
+  // The module at `index` as a T (its exact type; another throws xgrad::Error); a bad index
+  // throws xgrad::IndexError ("Index out of range").
   template <typename T>
   T& at(size_t index) {
     static_assert(detail::is_module<T>::value, "Can only call Sequential::at with an nn::Module type");
@@ -288,7 +288,7 @@ class ModuleDictImpl : public Cloneable<ModuleDictImpl> {
   void reset() override {}
   void pretty_print(std::ostream& stream) const override;
 
-  // A missing key throws std::out_of_range ("Key 'x' is not defined").
+  // A missing key throws xgrad::Error ("Key 'x' is not defined").
   std::shared_ptr<Module> operator[](const std::string& key) const { return modules_[key]; }
   template <typename T>
   T& at(const std::string& key) {

@@ -26,7 +26,7 @@ inline Tensor tanh(const Tensor& x) { return xgrad::tanh(x); }
 inline Tensor sigmoid(const Tensor& x) { return xgrad::sigmoid(x); }
 Tensor leaky_relu(const Tensor& x, double negative_slope = 0.01);  // negative_slope finite
 // PyTorch's GELU: approximate "none" (the default) is x * Phi(x) = 0.5 x (1 + erf(x / sqrt(2))), "tanh"
-// is 0.5 x (1 + tanh(sqrt(2 / pi) (x + 0.044715 x^3))); anything else throws std::invalid_argument.
+// is 0.5 x (1 + tanh(sqrt(2 / pi) (x + 0.044715 x^3))); anything else throws xgrad::Error.
 Tensor gelu(const Tensor& x, const std::string& approximate = "none");
 inline Tensor softmax(const Tensor& x, int64_t dim) { return xgrad::softmax(x, dim); }
 

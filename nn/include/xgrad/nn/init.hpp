@@ -1,6 +1,6 @@
 // xgrad::nn::init: in-place initializers with PyTorch's fan and gain rules, drawn from the generator
 // seeded by xg::manual_seed. They write without recording history.
-// Bad arguments throw std::invalid_argument, as PyTorch checks them: uniform_ bounds must be finite,
+// Bad arguments throw xgrad::Error (a std::invalid_argument) as PyTorch checks them: uniform_ bounds must be finite,
 // representable in the tensor's dtype, low <= high and high - low not overflowing; normal_ needs a finite
 // mean and std >= 0 representable in the dtype; constant_ a value the dtype can hold (NaN and infinities
 // included). xavier_uniform_ and kaiming_uniform_ leave a zero-element tensor as it is.

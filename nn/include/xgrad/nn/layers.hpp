@@ -9,7 +9,7 @@
 //       class DropoutImpl : public Cloneable<DropoutImpl> {
 //        public:
 //         explicit DropoutImpl(const DropoutOptions& options_ = {});  // sets options, calls reset()
-//         void reset() override;           // validates options (std::invalid_argument naming the layer),
+//         void reset() override;           // validates options (xgrad::Error naming the layer),
 //                                          // registers parameters/buffers/submodules (register_parameter,
 //                                          // register_buffer, register_module), then initializes them
 //         void pretty_print(std::ostream& stream) const override;  // exactly LibTorch's text, with
@@ -42,7 +42,7 @@ namespace nn {
 
 // y = x W^T + b. weight [out, in] and bias [out] ~ U(-1/sqrt(in), 1/sqrt(in)), as PyTorch initializes them.
 // Either size may be 0 (an empty weight; with in = 0 the output is the bias, initialized to 0); a negative
-// size throws std::invalid_argument. Without bias, `bias` is undefined (registered, never listed).
+// size throws xgrad::Error. Without bias, `bias` is undefined (registered, never listed).
 class LinearImpl : public Cloneable<LinearImpl> {
  public:
   LinearImpl(int64_t in_features, int64_t out_features) : LinearImpl(LinearOptions(in_features, out_features)) {}
@@ -69,7 +69,7 @@ class ReLUImpl : public Cloneable<ReLUImpl> {
 };
 XGRAD_MODULE(ReLU);
 
-// negative_slope must be finite (std::invalid_argument).
+// negative_slope must be finite (xgrad::Error).
 class LeakyReLUImpl : public Cloneable<LeakyReLUImpl> {
  public:
   explicit LeakyReLUImpl(const LeakyReLUOptions& options_ = {});

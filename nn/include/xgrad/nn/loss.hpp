@@ -35,7 +35,7 @@ class L1LossImpl : public Cloneable<L1LossImpl> {
 };
 XGRAD_MODULE(L1Loss);
 
-// delta must be > 0 (std::invalid_argument); infinity gives half the squared error.
+// delta must be > 0 (xgrad::Error); infinity gives half the squared error.
 class HuberLossImpl : public Cloneable<HuberLossImpl> {
  public:
   explicit HuberLossImpl(const HuberLossOptions& options_ = {});

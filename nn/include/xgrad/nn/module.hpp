@@ -9,7 +9,7 @@
 //   buffers() and named_buffers() list each tensor once, under the first name met, as PyTorch's Python
 //   API does, so an optimizer steps it once; state_dict() keeps every name.
 // - Registering a name twice across parameters, buffers and submodules, a non-leaf parameter, a null
-//   module or a module that contains this one (a cycle) throws std::invalid_argument.
+//   module or a module that contains this one (a cycle) throws xgrad::Error, as every misuse of nn does.
 // - zero_grad() defaults to set_to_none = true (LibTorch 2.x's default, as xgrad's optimizers).
 // - to(dtype) also converts existing gradients (as PyTorch's Python API), and refuses (before changing
 //   anything) to make a parameter that requires grad a non-floating-point tensor.
@@ -64,7 +64,7 @@ class Module : public std::enable_shared_from_this<Module> {
   const std::string& name() const noexcept;
 
   // A deep copy: new parameters, buffers and submodules with the same values (distinct storage). Modules
-  // inherit it from Cloneable<Derived>; the base throws std::logic_error.
+  // inherit it from Cloneable<Derived>; the base throws xgrad::Error.
   virtual std::shared_ptr<Module> clone() const;
 
   // Calls `function` on this module and then on every submodule, depth first. The named forms get the
@@ -123,8 +123,8 @@ class Module : public std::enable_shared_from_this<Module> {
   virtual bool is_serializable() const;
 
   // Registers a parameter (a leaf tensor; undefined for an optional one, e.g. Linear's bias = false) and
-  // returns it: weight = register_parameter("weight", xg::randn({3, 2})). requires_grad is ignored for an
-  // undefined tensor (LibTorch also warns).
+  // returns it: weight = register_parameter("weight", xg::randn({3, 2})). For an undefined tensor,
+  // requires_grad = true is ignored with a warning (XGRAD_WARN), as in LibTorch.
   Tensor& register_parameter(std::string name, Tensor tensor, bool requires_grad = true);
   // Registers a tensor that is state but not a parameter (running statistics); saved in state_dict().
   Tensor& register_buffer(std::string name, Tensor tensor);
@@ -154,7 +154,7 @@ class Module : public std::enable_shared_from_this<Module> {
   // names (the tensors share data with the model).
   StateDict state_dict() const;
   // Validates every name (none missing, unexpected or repeated), shape and dtype before copying anything:
-  // on error (std::invalid_argument) the model is unchanged.
+  // on error (xgrad::Error) the model is unchanged.
   void load_state_dict(const StateDict& state);
   // The dotted names of every buffer (for messages that tell buffers from parameters).
   std::vector<std::string> buffer_names() const;

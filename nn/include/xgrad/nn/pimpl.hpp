@@ -11,6 +11,8 @@
 #include <type_traits>
 #include <utility>
 
+#include "xgrad/util.hpp"
+
 namespace xgrad {
 namespace nn {
 
@@ -62,7 +64,7 @@ struct return_type_of_forward_impl<C, std::void_t<decltype(std::declval<C&>().fo
 template <typename C, typename... Args>
 using return_type_of_forward_t = typename return_type_of_forward_impl<C, void, Args...>::type;
 
-[[noreturn]] inline void empty_holder() { throw std::logic_error("Accessing empty ModuleHolder"); }
+[[noreturn]] inline void empty_holder() { throw Error("Accessing empty ModuleHolder"); }
 }  // namespace detail
 
 template <typename Contained>

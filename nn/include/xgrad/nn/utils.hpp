@@ -13,7 +13,7 @@ namespace utils {
 // NaN or infinite total throws std::runtime_error and leaves the gradients unchanged.
 // Both functions skip parameters without a gradient and check every gradient before changing any: an
 // undefined parameter, a gradient of another shape or dtype than its parameter, a negative or NaN max_norm
-// or clip_value, or a norm_type <= 0 throws std::invalid_argument.
+// or clip_value, or a norm_type <= 0 throws xgrad::Error.
 double clip_grad_norm_(const std::vector<Tensor>& parameters, double max_norm, double norm_type = 2.0,
                        bool error_if_nonfinite = false);
 // Clamps every gradient element into [-clip_value, clip_value].
