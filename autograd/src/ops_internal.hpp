@@ -86,6 +86,8 @@ struct ScalarValue {
   int64_t integral;
 };
 void check_defined(const char* op, const Tensor& x);
+// Factories refuse a CUDA device in their options (xgrad is CPU-only).
+void check_device(const char* op, const TensorOptions& options);
 // NumPy broadcasting of two shapes; throws `op: shapes [..] and [..] cannot broadcast`.
 Shape broadcast_shapes(const char* op, const Shape& a, const Shape& b);
 void bump_version(const Tensor& x);

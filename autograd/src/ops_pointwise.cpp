@@ -526,7 +526,7 @@ Tensor Tensor::to(Dtype target) const {
     });
   });
   // Only floating results carry gradients (a cast to an integer type is not differentiable).
-  if (is_floating_point(target)) {
+  if (xgrad::is_floating_point(target)) {
     Dtype original = dtype();
     record(out, "ToCopyBackward", {this}, [original](const Tensor& grad, Grads& grads) { grads.set(0, grad.to(original)); });
   }

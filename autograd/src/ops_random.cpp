@@ -171,6 +171,7 @@ Tensor probabilities_for(const char* op, const Tensor& p, const Shape& shape) {
 // ---------------------------------------------------------------- factories
 
 Tensor randint(int64_t low, int64_t high, Shape shape, TensorOptions options) {
+  check_device("randint", options);
   checked_numel(shape, "randint");
   Tensor out = integers(shape, options.dtype(), integer_range("randint", options.dtype(), low, high));
   if (options.requires_grad()) out.requires_grad_(true);
@@ -179,6 +180,7 @@ Tensor randint(int64_t low, int64_t high, Shape shape, TensorOptions options) {
 Tensor randint(int64_t high, Shape shape, TensorOptions options) { return randint(0, high, std::move(shape), options); }
 
 Tensor randperm(int64_t n, TensorOptions options) {
+  check_device("randperm", options);
   const Dtype dtype = options.dtype();
   if (n < 0) throw Error("randperm: n must be non-negative, got " + std::to_string(n));
   if (dtype == kBool) throw Error("randperm: not implemented for bool tensors");
@@ -338,7 +340,7 @@ Tensor& Tensor::bernoulli_(const Tensor& p) {
 
 Tensor& Tensor::normal_(double mean, double std) {
   check_defined("normal_", *this);
-  if (!is_floating_point(dtype())) floating_only("normal_", dtype());
+  if (!xgrad::is_floating_point(dtype())) floating_only("normal_", dtype());
   if (!(std >= 0)) throw Error("normal_: expects std >= 0.0, but found std " + number(std));
   return fill_inplace("normal_", "NormalBackward", *this, [mean, std](const Shape& shape, Dtype dtype) {
     Tensor out = make_tensor(shape, dtype);
@@ -355,7 +357,7 @@ Tensor& Tensor::normal_(double mean, double std) {
 Tensor& Tensor::uniform_(double from, double to) {
   check_defined("uniform_", *this);
   const Dtype own = dtype();
-  if (!is_floating_point(own)) floating_only("uniform_", own);
+  if (!xgrad::is_floating_point(own)) floating_only("uniform_", own);
   const double largest = own == kFloat32 ? std::numeric_limits<float>::max() : std::numeric_limits<double>::max();
   if (!(std::abs(from) <= largest)) throw Error("uniform_: from is out of bounds for " + std::string(dtype_name(own)));
   if (!(std::abs(to) <= largest)) throw Error("uniform_: to is out of bounds for " + std::string(dtype_name(own)));

@@ -193,6 +193,44 @@ void unsupported_dtype(Dtype dtype) {
                               " tensors (it needs float32 or float64)");
 }
 
+// ---------------------------------------------------------------- devices (CPU only)
+
+Device::Device(const std::string& text) : type_(DeviceType::CPU), index_(-1) {
+  const size_t colon = text.find(':');
+  const std::string name = text.substr(0, colon);
+  if (name == "cuda") type_ = DeviceType::CUDA;
+  else if (name != "cpu")
+    throw Error("Device: expected one of cpu, cuda device type at start of device string: " + text);
+  if (colon != std::string::npos) {
+    const std::string digits = text.substr(colon + 1);
+    if (digits.empty() || digits.size() > 2 || digits.find_first_not_of("0123456789") != std::string::npos)
+      throw Error("Device: invalid device string: '" + text + "'");
+    index_ = static_cast<int8_t>(std::stoi(digits));
+  }
+}
+std::string Device::str() const {
+  std::string text = is_cuda() ? "cuda" : "cpu";
+  return has_index() ? text + ":" + std::to_string(index_) : text;
+}
+std::ostream& operator<<(std::ostream& out, const Device& device) { return out << device.str(); }
+
+void check_device(const char* op, const TensorOptions& options) {
+  if (options.device().is_cuda())
+    throw Error(std::string(op) + ": xgrad computes on the CPU only and has no CUDA device (" +
+                options.device().str() + "); use xg::kCPU, or check xg::cuda::is_available()");
+}
+Tensor Tensor::to_device(Device device) const {
+  check_device("to", TensorOptions().device(device));
+  check_defined("to", *this);
+  return *this;  // already there, as LibTorch returns self
+}
+Tensor Tensor::to(Device device, Dtype dtype) const { return to_device(device).to(dtype); }
+Tensor Tensor::to(TensorOptions options) const {
+  to_device(options.device());
+  return options.has_dtype() ? to(options.dtype()) : *this;
+}
+int64_t Tensor::element_size() const { return static_cast<int64_t>(dtype_size(dtype())); }
+
 std::ostream& operator<<(std::ostream& out, const Scalar& scalar) {
   if (scalar.isFloatingPoint()) return out << scalar.toDouble();
   if (scalar.isBoolean()) return out << (scalar.toBool() ? "true" : "false");
@@ -256,7 +294,7 @@ Tensor& Tensor::requires_grad_(bool value) {
         "requires_grad_: you can only change requires_grad flags of leaf tensors; use detach() to get a tensor "
         "without history");
   }
-  if (value && !is_floating_point(impl.dtype))
+  if (value && !xgrad::is_floating_point(impl.dtype))
     throw Error(std::string("requires_grad_: only tensors of floating point dtype can require gradients, "
                                             "got ") + dtype_name(impl.dtype));
   impl.requires_grad = value;
@@ -457,11 +495,13 @@ std::ostream& operator<<(std::ostream& out, const Tensor& tensor) {
 // ---------------------------------------------------------------- factories
 
 static Tensor finish(Tensor tensor, const TensorOptions& options) {
+  check_device("tensor", options);
   if (options.requires_grad()) tensor.requires_grad_(true);
   return tensor;
 }
 
 Tensor tensor(std::vector<double> values, Shape shape, TensorOptions options) {
+  check_device("tensor", options);
   int64_t count = checked_numel(shape, "tensor");
   if (count != static_cast<int64_t>(values.size()))
     throw Error("tensor: " + std::to_string(values.size()) + " values do not fill shape " +
@@ -484,6 +524,7 @@ static Tensor make_for(const char* op, Shape shape, Dtype dtype) {
 }
 
 static Tensor filled(const char* op, Shape shape, const Scalar& value, TensorOptions options) {
+  check_device(op, options);
   check_fill_value(op, value, options.dtype());
   Tensor result = make_for(op, std::move(shape), options.dtype());
   XG_DISPATCH_ALL(options.dtype(), std::fill_n(result.impl()->data<T>(), result.numel(), value.to<T>()));
@@ -513,6 +554,7 @@ Tensor zeros_like(const Tensor& like) { return filled_like(like, "zeros_like", 0
 Tensor ones_like(const Tensor& like) { return filled_like(like, "ones_like", 1); }
 
 Tensor arange(double start, double end, double step, TensorOptions options) {
+  check_device("arange", options);
   if (step == 0 || !std::isfinite(start) || !std::isfinite(end) || !std::isfinite(step))
     throw Error("arange: step must be nonzero and bounds finite");
   double span = std::ceil((end - start) / step);
@@ -527,6 +569,7 @@ Tensor arange(double start, double end, double step, TensorOptions options) {
 }
 
 Tensor linspace(double start, double end, int64_t steps, TensorOptions options) {
+  check_device("linspace", options);
   if (steps < 0) throw Error("linspace: number of steps must be non-negative");
   Tensor result = make_for("linspace", {steps}, options.dtype());
   double step = steps > 1 ? (end - start) / static_cast<double>(steps - 1) : 0.0;
@@ -548,6 +591,7 @@ std::mt19937_64& generator() {
 void manual_seed(uint64_t seed) { generator().seed(seed); }
 
 Tensor rand(Shape shape, TensorOptions options) {
+  check_device("rand", options);
   Tensor result = make_for("rand", shape, options.dtype());
   std::uniform_real_distribution<double> uniform(0.0, 1.0);
   XG_DISPATCH(options.dtype(), {
@@ -561,6 +605,7 @@ Tensor rand(Shape shape, TensorOptions options) {
 }
 
 Tensor randn(Shape shape, TensorOptions options) {
+  check_device("randn", options);
   Tensor result = make_for("randn", shape, options.dtype());
   std::normal_distribution<double> normal(0.0, 1.0);
   XG_DISPATCH(options.dtype(), {

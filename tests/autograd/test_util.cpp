@@ -75,3 +75,35 @@ TEST_CASE("ArrayRef views vectors, braced lists and single values") {
   CHECK(xg::str(from_vector) == "[2, 3]");
   CHECK_THROWS_AS(from_vector.at(2), xg::IndexError);
 }
+
+TEST_CASE("devices and LibTorch's tensor metadata: CPU only, CUDA refused clearly") {
+  xg::Tensor x = xg::ones({2, 3}, xg::kCPU);
+  CHECK(x.device() == xg::Device(xg::kCPU));
+  CHECK(x.device().is_cpu());
+  CHECK(x.device().str() == "cpu");
+  CHECK(xg::Device("cuda:1").index() == 1);
+  CHECK(xg::Device("cuda:1").str() == "cuda:1");
+  CHECK_THROWS_AS(xg::Device("tpu"), xg::Error);
+  CHECK_FALSE(xg::cuda::is_available());
+  CHECK(x.to(xg::kCPU).impl() == x.impl());  // already there: the same tensor, as LibTorch
+  CHECK(x.to(xg::Device(xg::kCPU), xg::kFloat64).dtype() == xg::kFloat64);
+  CHECK_THROWS_WITH_AS(x.to(xg::kCUDA), doctest::Contains("CPU only"), xg::Error);
+  CHECK_THROWS_WITH_AS(x.cuda(), doctest::Contains("CPU only"), xg::Error);
+  CHECK_THROWS_WITH_AS(xg::zeros({2}, xg::TensorOptions().device(xg::kCUDA)), doctest::Contains("zeros: xgrad computes on the CPU only"),
+                       xg::Error);
+  CHECK_THROWS_AS(xg::randn({2}, xg::device(xg::Device("cuda"))), xg::Error);
+  CHECK(x.layout() == xg::kStrided);
+  CHECK(x.scalar_type() == xg::kFloat);
+  CHECK(x.options().dtype() == xg::kFloat);
+  CHECK(x.sizes() == std::vector<int64_t>{2, 3});
+  CHECK(x.sizes() == xg::IntArrayRef({2, 3}));
+  CHECK(x.ndimension() == 2);
+  CHECK(x.element_size() == 4);
+  CHECK(x.is_floating_point());
+  CHECK_FALSE(x.to(xg::kBool).is_signed());
+  CHECK(x.to(xg::ones({1}, xg::kInt64)).dtype() == xg::kInt64);
+  xg::Tensor w = xg::zeros({2});
+  w.set_requires_grad(true);
+  CHECK(w.requires_grad());
+  CHECK_FALSE(w.data().requires_grad());
+}

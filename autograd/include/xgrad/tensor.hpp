@@ -64,11 +64,54 @@ class Scalar {
 };
 std::ostream& operator<<(std::ostream& out, const Scalar& scalar);
 
+// LibTorch's name for the element type.
+using ScalarType = Dtype;
+
+// Devices, as LibTorch's. xgrad computes on the CPU only: a CUDA tensor request throws a clear error, and
+// cuda::is_available() is false, so programs written for both pick the CPU path.
+enum class DeviceType : int8_t { CPU = 0, CUDA = 1 };
+constexpr DeviceType kCPU = DeviceType::CPU;
+constexpr DeviceType kCUDA = DeviceType::CUDA;
+class Device {
+ public:
+  Device(DeviceType type, int8_t index = -1) : type_(type), index_(index) {}  // implicit, as LibTorch's
+  Device(const std::string& text);  // "cpu", "cuda", "cuda:1"
+  DeviceType type() const { return type_; }
+  int8_t index() const { return index_; }
+  bool has_index() const { return index_ != -1; }
+  bool is_cpu() const { return type_ == DeviceType::CPU; }
+  bool is_cuda() const { return type_ == DeviceType::CUDA; }
+  std::string str() const;
+  bool operator==(const Device& other) const { return type_ == other.type_ && index_ == other.index_; }
+  bool operator!=(const Device& other) const { return !(*this == other); }
+
+ private:
+  DeviceType type_;
+  int8_t index_;
+};
+std::ostream& operator<<(std::ostream& out, const Device& device);
+namespace cuda {
+inline bool is_available() { return false; }
+inline int64_t device_count() { return 0; }
+}  // namespace cuda
+// Every tensor is strided (dense), as LibTorch's default layout.
+enum class Layout : int8_t { Strided };
+constexpr Layout kStrided = Layout::Strided;
+
 // Chainable creation options, as in PyTorch: TensorOptions().dtype(kFloat64).requires_grad(true).
 class TensorOptions {
  public:
   TensorOptions() = default;
   TensorOptions(Dtype value) : dtype_(value), has_dtype_(true) {}  // implicit, as LibTorch's: zeros({3}, xg::kInt64)
+  TensorOptions(Device value) : device_(value) {}                  // implicit: zeros({3}, xg::kCPU)
+  TensorOptions(DeviceType value) : device_(value) {}
+  TensorOptions(Layout) {}
+  TensorOptions device(Device value) const {
+    TensorOptions copy = *this;
+    copy.device_ = value;
+    return copy;
+  }
+  TensorOptions layout(Layout) const { return *this; }
   TensorOptions dtype(Dtype value) const {
     TensorOptions copy = *this;
     copy.dtype_ = value;
@@ -83,14 +126,18 @@ class TensorOptions {
   Dtype dtype() const { return dtype_; }  // kFloat32 unless set
   bool has_dtype() const { return has_dtype_; }
   bool requires_grad() const { return requires_grad_; }
+  Device device() const { return device_; }
+  Layout layout() const { return kStrided; }
 
  private:
   Dtype dtype_ = kFloat32;
+  Device device_ = kCPU;
   bool has_dtype_ = false;  // full() infers the dtype from its value when none was given, as LibTorch's
   bool requires_grad_ = false;
 };
 inline TensorOptions requires_grad(bool value = true) { return TensorOptions().requires_grad(value); }
 inline TensorOptions dtype(Dtype value) { return TensorOptions().dtype(value); }
+inline TensorOptions device(Device value) { return TensorOptions().device(value); }
 
 struct TensorImpl;  // private: storage, shape and autograd metadata
 namespace indexing {
@@ -148,6 +195,27 @@ class Tensor {
   Tensor detach() const;              // shares data, no history
   Tensor clone() const;               // differentiable copy
   Tensor to(Dtype dtype) const;       // differentiable cast
+  // --- LibTorch's spellings of the above and of devices (CPU only: a CUDA device throws)
+  Tensor to(Device device, Dtype dtype) const;
+  Tensor to(Device device) const { return to_device(device); }
+  Tensor to(DeviceType device) const { return to_device(device); }
+  Tensor to(const Tensor& other) const { return to(other.dtype()); }
+  Tensor to(TensorOptions options) const;
+  Tensor cpu() const { return *this; }
+  Tensor cuda() const { return to_device(kCUDA); }
+  Device device() const { return kCPU; }
+  bool is_cpu() const { return true; }
+  bool is_cuda() const { return false; }
+  Layout layout() const { return kStrided; }
+  ScalarType scalar_type() const { return dtype(); }
+  TensorOptions options() const { return TensorOptions(dtype()); }
+  bool is_floating_point() const { return xgrad::is_floating_point(dtype()); }
+  bool is_signed() const { return dtype() != kBool; }
+  IntArrayRef sizes() const { return shape(); }
+  int64_t ndimension() const { return dim(); }
+  int64_t element_size() const;
+  Tensor& set_requires_grad(bool value) { return requires_grad_(value); }
+  Tensor data() const { return detach(); }  // the values without history, sharing storage
 
   // --- data access
   template <class T> T item() const;                      // T: float, double, int, int64_t or bool
@@ -376,6 +444,7 @@ class Tensor {
   TensorImpl* impl() const { return impl_; }
 
  private:
+  Tensor to_device(Device device) const;
   static void retain_impl(TensorImpl* impl) noexcept;
   static void release_impl(TensorImpl* impl) noexcept;
   TensorImpl* impl_ = nullptr;

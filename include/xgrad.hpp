@@ -7,3 +7,4 @@
 #include "xgrad/nn.hpp"
 #include "xgrad/optim.hpp"
 #include "xgrad/tensor.hpp"
+#include "xgrad/util.hpp"
