@@ -553,3 +553,12 @@ TEST_CASE("train(), eval() and zero_grad() reach every submodule") {
   CHECK_FALSE(net->fc1->bias.grad().defined());
   CHECK_FALSE(net->scale.grad().defined());
 }
+
+TEST_CASE("Module::to(Device): the CPU is a no-op, CUDA is refused clearly") {
+  xg::nn::Linear model(2, 3);
+  model->to(xg::kCPU);
+  model->to(xg::Device("cpu"), xg::kFloat64);
+  CHECK(model->weight.dtype() == xg::kFloat64);
+  CHECK_THROWS_WITH_AS(model->to(xg::kCUDA), doctest::Contains("CPU only"), xg::Error);
+  CHECK(model->weight.dtype() == xg::kFloat64);
+}

@@ -95,6 +95,15 @@ class Module : public std::enable_shared_from_this<Module> {
   // Converts every parameter and buffer (and gradient) to `dtype` in place: the tensors keep their identity,
   // so handles such as model->weight see the new dtype. non_blocking has no effect on the CPU.
   virtual void to(Dtype dtype, bool non_blocking = false);
+  // Devices as LibTorch's: the CPU is where everything already is; a CUDA device throws (CPU only).
+  virtual void to(Device device, bool /*non_blocking*/ = false) {
+    if (device.is_cuda())
+      throw Error("Module::to: xgrad computes on the CPU only and has no CUDA device (" + device.str() + ")");
+  }
+  virtual void to(Device device, Dtype dtype, bool non_blocking = false) {
+    to(device, non_blocking);
+    to(dtype, non_blocking);
+  }
 
   // set_to_none = true drops the gradients; false zeroes them in place.
   virtual void zero_grad(bool set_to_none = true);
