@@ -453,8 +453,10 @@ std::vector<int64_t> unique_dims(const char* op, std::vector<int64_t> dims, int6
 
 // x rolled along each (dim, shift) in turn; no history.
 Tensor rolled(const Tensor& x, const std::vector<int64_t>& shifts, const std::vector<int64_t>& dims) {
-  Tensor current = fresh_copy(x);
-  if (x.numel() == 0) return current;
+  if (x.numel() == 0) return fresh_copy(x);
+  Tensor hold;
+  Tensor current = dense(x, hold);  // read in place when contiguous: each roll writes a new tensor
+  bool fresh = !x.impl()->is_contiguous();
   for (size_t k = 0; k < dims.size(); ++k) {
     const Lines lines(x.shape(), dims[k]);
     const int64_t n = lines.extent;
@@ -472,8 +474,9 @@ Tensor rolled(const Tensor& x, const std::vector<int64_t>& shifts, const std::ve
       std::memcpy(to, from + (n - s) * row, s * row);  // and the last s rows wrap to the front
     }
     current = std::move(next);
+    fresh = true;
   }
-  return current;
+  return fresh ? current : fresh_copy(current);
 }
 
 Tensor roll_dims(const Tensor& x, std::vector<int64_t> shifts, std::vector<int64_t> dims) {

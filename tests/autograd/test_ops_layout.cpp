@@ -1088,3 +1088,29 @@ TEST_CASE("one_hot: int64 classes to int64 rows") {
   CHECK_THROWS_AS(xg::one_hot(idx({0}), 0), std::invalid_argument);
   CHECK_THROWS_AS(xg::one_hot(idx({0}), -2), std::invalid_argument);
 }
+
+TEST_CASE("LibTorch's call forms compile and mean what they mean there") {
+  const xg::Tensor x = A();
+  const xg::Tensor labels = idx({3, 0, 1}, {3, 1});
+  expect_values(x.gather(1, labels), {1.25, 0.25, 0.75});
+  expect_values(xg::zeros({3, 4}, xg::kFloat64).scatter(1, labels, 1).sum({1}), {1, 1, 1});  // an int value: Scalar
+  expect_values(x.index_add(0, idx({0}), x.slice(0, 2), 2).select(0, 0), {-3.25, 2.0, -1.0, -1.25});
+  expect_values(x.roll(1), xg::roll(x.flatten(), {1}, {0}).to_vector<double>());  // shifts without dims: flattened
+  expect_values(xg::roll(x, -1, 1), x.roll({-1}, {1}).to_vector<double>());
+  expect_values(x.roll({1, 1}, {0, 1}), x.roll(1, 0).roll(1, 1).to_vector<double>());
+  expect_shapes(x.split(3, 1), {{3, 3}, {3, 1}});      // split_size
+  expect_shapes(x.split({1, 3}, 1), {{3, 1}, {3, 3}});  // split sizes
+  expect_shapes(xg::split(x, {2}), {{2, 4}, {1, 4}});  // {2} is a split_size, as LibTorch's overloads resolve it
+  expect_shape(x.tile({2}), {3, 8});
+  expect_shape(x.repeat({2, 1}), {6, 4});
+  expect_shape(x.flip({0}), {3, 4});
+  expect_shape(xg::einsum("ij,jk->ik", {x, x.t()}), {3, 3});
+  // A roll by a multiple of the size is still a copy.
+  xg::Tensor y = A();
+  xg::Tensor same = y.roll(4, 1);
+  same.fill_(0);
+  expect_values(y, kSeq34);
+  // einsum on 0-d operands.
+  expect_values(xg::einsum(",->", {scalar64(2), scalar64(3)}), {6});
+  expect_values(xg::einsum("->", {scalar64(2)}), {2});
+}
