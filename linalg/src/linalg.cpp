@@ -387,8 +387,8 @@ Tensor cholesky(const Tensor& A, bool upper) {
       Tensor factor = saved_out.unpack(grads.node);
       Tensor L = upper ? mT(factor) : factor;
       Tensor gL = upper ? mT(grad) : grad;
-      Tensor gA = tril(matmul(mT(L), gL));
-      gA = 0.5 * (gA + mT(tril(gA, -1)));
+      Tensor gA = detail::tril(matmul(mT(L), gL));
+      gA = 0.5 * (gA + mT(detail::tril(gA, -1)));
       gA = solve_square("linalg.cholesky", mT(L), gA);               // L^{-T} gA
       gA = mT(solve_square("linalg.cholesky", mT(L), mT(gA)));       // gA L^{-1}
       grads.set(0, gA);
@@ -439,10 +439,10 @@ std::tuple<Tensor, Tensor> qr(const Tensor& A, const std::string& mode) {
       Tensor gA = matmul(gR, mT(R)) - matmul(mT(Q), gQ);
       if (rows >= cols) {
         // Q syminvadj(triu(gA)) + gQ, then times R^{-T} from the right.
-        gA = matmul(Q, triu(gA) + mT(triu(gA, 1))) + gQ;
+        gA = matmul(Q, detail::triu(gA) + mT(detail::triu(gA, 1))) + gQ;
         grads.set(0, mT(solve_square("linalg.qr", R, mT(gA))));
       } else {
-        Tensor lower = tril(-gA - mT(-gA));
+        Tensor lower = detail::tril(-gA - mT(-gA));
         gA = matmul(Q, lower);
         // Wide A: the left square block of R takes the solve, the remaining columns get Q gR only.
         Tensor R1 = R.narrow(-1, 0, rows);

@@ -379,6 +379,40 @@ class Tensor {
   Tensor& random_(int64_t to);                                // [0, to)
   Tensor& random_();  // [0, 2^mantissa] for floating dtypes, [0, max] for integers
 
+  // --- gather/scatter, layout and products (ops_layout.cpp)
+  // Index tensors are int64 (index_add also takes int32); an index out of range throws std::out_of_range
+  // naming the op, the index and the dimension's size. Results are new tensors, except chunk/split/unbind,
+  // which return views (writes show through both ways).
+  Tensor gather(int64_t dim, const Tensor& index, bool sparse_grad = false) const;  // gradients are dense anyway
+  Tensor scatter(int64_t dim, const Tensor& index, const Tensor& src) const;  // repeated positions: last write wins
+  Tensor scatter(int64_t dim, const Tensor& index, Scalar value) const;
+  Tensor scatter_add(int64_t dim, const Tensor& index, const Tensor& src) const;  // repeated positions accumulate
+  Tensor index_add(int64_t dim, const Tensor& index, const Tensor& source, Scalar alpha = 1) const;
+  Tensor& scatter_(int64_t dim, const Tensor& index, const Tensor& src);
+  Tensor& scatter_(int64_t dim, const Tensor& index, Scalar value);
+  Tensor& scatter_add_(int64_t dim, const Tensor& index, const Tensor& src);
+  Tensor& index_add_(int64_t dim, const Tensor& index, const Tensor& source, Scalar alpha = 1);
+  Tensor masked_select(const Tensor& mask) const;  // 1-d; mask: kBool, broadcast with this tensor
+  Tensor nonzero() const;                           // int64 [count, dim()]
+  Tensor flip(std::vector<int64_t> dims) const;
+  Tensor roll(std::vector<int64_t> shifts, std::vector<int64_t> dims = {}) const;  // no dims: the flattened tensor rolls
+  Tensor roll(int64_t shifts, std::optional<int64_t> dim = std::nullopt) const;
+  Tensor repeat(std::vector<int64_t> repeats) const;
+  Tensor tile(std::vector<int64_t> reps) const;  // repeat, with reps padded by leading 1s
+  std::vector<Tensor> chunk(int64_t chunks, int64_t dim = 0) const;
+  std::vector<Tensor> split(int64_t split_size, int64_t dim = 0) const;
+  std::vector<Tensor> split(std::vector<int64_t> split_sizes, int64_t dim = 0) const;
+  std::vector<Tensor> split_with_sizes(std::vector<int64_t> split_sizes, int64_t dim = 0) const;
+  std::vector<Tensor> unbind(int64_t dim = 0) const;
+  Tensor outer(const Tensor& vec2) const;
+  Tensor dot(const Tensor& other) const;
+  Tensor mv(const Tensor& vec) const;
+  Tensor bmm(const Tensor& mat2) const;
+  Tensor tril(int64_t diagonal = 0) const;
+  Tensor triu(int64_t diagonal = 0) const;
+  Tensor& tril_(int64_t diagonal = 0);
+  Tensor& triu_(int64_t diagonal = 0);
+
   // --- layout: strides and offset count elements; see the README's Memory section
   int64_t stride(int64_t dim) const;
   Shape strides() const;
@@ -711,6 +745,42 @@ Tensor bernoulli(const Tensor& probabilities);
 Tensor bernoulli(const Tensor& x, double p);
 Tensor bernoulli(const Tensor& x, const Tensor& p);  // x's shape and dtype, p broadcast to it
 Tensor multinomial(const Tensor& probabilities, int64_t num_samples, bool replacement = false);
+
+// --- gather/scatter, layout and products (ops_layout.cpp, ops_einsum.cpp)
+Tensor gather(const Tensor& self, int64_t dim, const Tensor& index, bool sparse_grad = false);
+Tensor scatter(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src);
+Tensor scatter(const Tensor& self, int64_t dim, const Tensor& index, Scalar value);
+Tensor scatter_add(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src);
+Tensor index_add(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& source, Scalar alpha = 1);
+Tensor& scatter_(Tensor& self, int64_t dim, const Tensor& index, const Tensor& src);
+Tensor& scatter_(Tensor& self, int64_t dim, const Tensor& index, Scalar value);
+Tensor& scatter_add_(Tensor& self, int64_t dim, const Tensor& index, const Tensor& src);
+Tensor& index_add_(Tensor& self, int64_t dim, const Tensor& index, const Tensor& source, Scalar alpha = 1);
+Tensor masked_select(const Tensor& self, const Tensor& mask);
+Tensor nonzero(const Tensor& self);
+Tensor flip(const Tensor& self, std::vector<int64_t> dims);
+Tensor roll(const Tensor& self, std::vector<int64_t> shifts, std::vector<int64_t> dims = {});
+Tensor roll(const Tensor& self, int64_t shifts, std::optional<int64_t> dim = std::nullopt);
+Tensor repeat(const Tensor& self, std::vector<int64_t> repeats);
+Tensor tile(const Tensor& self, std::vector<int64_t> reps);
+std::vector<Tensor> chunk(const Tensor& self, int64_t chunks, int64_t dim = 0);
+std::vector<Tensor> split(const Tensor& self, int64_t split_size, int64_t dim = 0);
+std::vector<Tensor> split(const Tensor& self, std::vector<int64_t> split_sizes, int64_t dim = 0);
+std::vector<Tensor> split_with_sizes(const Tensor& self, std::vector<int64_t> split_sizes, int64_t dim = 0);
+std::vector<Tensor> unbind(const Tensor& self, int64_t dim = 0);
+Tensor outer(const Tensor& self, const Tensor& vec2);
+Tensor dot(const Tensor& self, const Tensor& other);
+Tensor mv(const Tensor& self, const Tensor& vec);
+Tensor bmm(const Tensor& self, const Tensor& mat2);
+// One or two operands (contracted with one bmm): einsum("bij,bjk->bik", {a, b}); "..." and implicit output
+// as in PyTorch; a subscript repeated within an operand takes its diagonal ("ii->i").
+Tensor einsum(const std::string& equation, const std::vector<Tensor>& tensors);
+Tensor tril(const Tensor& self, int64_t diagonal = 0);
+Tensor triu(const Tensor& self, int64_t diagonal = 0);
+Tensor& tril_(Tensor& self, int64_t diagonal = 0);
+Tensor& triu_(Tensor& self, int64_t diagonal = 0);
+// int64 classes to int64 one-hot rows [..., num_classes]; -1 infers max + 1 (torch::nn::functional::one_hot).
+Tensor one_hot(const Tensor& self, int64_t num_classes = -1);
 
 inline Tensor operator+(const Tensor& a, const Tensor& b) { return add(a, b); }
 inline Tensor operator-(const Tensor& a, const Tensor& b) { return sub(a, b); }
