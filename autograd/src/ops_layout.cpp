@@ -195,8 +195,9 @@ struct ScatterArgs {
   Tensor source;  // dense, the index's shape (undefined for the value form)
   Shape index_shape;
 };
+// Without `prepare`, only the checks run (no copy of src).
 ScatterArgs scatter_args(const char* op, const Tensor& self, int64_t dim, const Tensor& index, const Tensor* src,
-                         const Scalar* value) {
+                         const Scalar* value, bool prepare = true) {
   check_defined(op, self);
   check_defined(op, index);
   if (src) {
@@ -214,7 +215,7 @@ ScatterArgs scatter_args(const char* op, const Tensor& self, int64_t dim, const 
   args.index_shape = at_least_1d(index.shape());
   if (index.numel() > 0) {
     check_bounds(op, args.index, args.dim, at_least_1d(self.shape())[args.dim]);
-    if (src) args.source = source_part(*src, args.index_shape);
+    if (src && prepare) args.source = source_part(*src, args.index_shape);
   }
   return args;
 }
@@ -286,7 +287,7 @@ Tensor& scatter_inplace(const char* op, Tensor& self, int64_t dim, const Tensor&
     bump_version(self);
     return self;
   }
-  scatter_args(op, self, dim, index, src, src ? nullptr : &value);  // errors before any write
+  scatter_args(op, self, dim, index, src, src ? nullptr : &value, false);  // errors before any write
   const TensorImpl* body = self.impl();
   return apply_inplace(op, self, record, [&](const Tensor& previous) {
     const Tensor* source = src && src->impl() == body ? &previous : src;
