@@ -100,12 +100,6 @@ Tensor cast(const Tensor& x, Dtype dtype) {
   return x.to(dtype);
 }
 
-bool integral(double value) { return std::isfinite(value) && value == std::trunc(value); }
-bool fits_integer(double value, Dtype dtype) {
-  const double limit = dtype == kInt32 ? 2147483648.0 : 9223372036854775808.0;  // 2^31, 2^63
-  return value >= -limit && value < limit;
-}
-
 // A double as T: float32 saturates to infinity beyond its range (a plain cast would be undefined there);
 // integers truncate toward zero (callers check the range).
 template <class T>

@@ -214,8 +214,17 @@ class ArrayRef {
   ArrayRef(const std::vector<T, Allocator>& values) : data_(values.data()), size_(values.size()) {}
   template <size_t N>
   constexpr ArrayRef(const T (&values)[N]) : data_(values), size_(N) {}
+  // Borrows the braced list for the duration of the call it is passed to, exactly as LibTorch's ArrayRef
+  // (GCC's -Winit-list-lifetime warns about storing it; the pointer never outlives the full expression).
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Winit-list-lifetime"
+#endif
   constexpr ArrayRef(const std::initializer_list<T>& values)
       : data_(values.begin() == values.end() ? nullptr : values.begin()), size_(values.size()) {}
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
 
   constexpr const T* begin() const { return data_; }
   constexpr const T* end() const { return data_ + size_; }

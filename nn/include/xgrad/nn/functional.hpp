@@ -30,12 +30,18 @@ Tensor leaky_relu(const Tensor& x, double negative_slope = 0.01);  // negative_s
 Tensor gelu(const Tensor& x, const std::string& approximate = "none");
 inline Tensor softmax(const Tensor& x, int64_t dim) { return xgrad::softmax(x, dim); }
 
+// --- Layers: dropout, layer_norm, batch_norm, embedding, one_hot ---
+// --- end of layers ---
+
 // Losses: input and target shapes must match exactly (no silent (N,1) vs (N) broadcast); the mean is
 // over all elements. As in PyTorch, the Mean of empty tensors is NaN and their Sum 0. huber_loss needs
 // delta > 0 (infinity gives half the squared error).
 Tensor mse_loss(const Tensor& input, const Tensor& target, Reduction reduction = Reduction::Mean);
 Tensor l1_loss(const Tensor& input, const Tensor& target, Reduction reduction = Reduction::Mean);
 Tensor huber_loss(const Tensor& input, const Tensor& target, Reduction reduction = Reduction::Mean, double delta = 1.0);
+
+// --- Losses: smooth_l1, binary_cross_entropy(_with_logits), cross_entropy, nll, kl_div, poisson/gaussian nll ---
+// --- end of losses ---
 }  // namespace functional
 
 }  // namespace nn

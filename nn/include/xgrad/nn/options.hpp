@@ -40,6 +40,9 @@ struct SoftmaxOptions {
   XGRAD_ARG(int64_t, dim);
 };
 
+// --- Layer options: Dropout, LayerNorm, BatchNorm1d, Embedding, Flatten, Unflatten ---
+// --- end of layer options ---
+
 // reduction: xg::kMean (default), xg::kSum or xg::kNone.
 struct MSELossOptions {
   using reduction_t = Reduction;
@@ -63,6 +66,9 @@ struct HuberLossOptions {
   XGRAD_ARG(reduction_t, reduction) = kMean;
   XGRAD_ARG(double, delta) = 1.0;
 };
+
+// --- Loss options: SmoothL1, BCE, BCEWithLogits, CrossEntropy, NLL, KLDiv, PoissonNLL, GaussianNLL ---
+// --- end of loss options ---
 
 }  // namespace nn
 }  // namespace xgrad
