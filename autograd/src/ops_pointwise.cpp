@@ -1,6 +1,7 @@
 // Element-wise ops: each op's forward and backward side by side. Backward formulas use differentiable
 // ops, so create_graph yields higher-order gradients.
 #include <cmath>
+#include <type_traits>
 #include <limits>
 #include <sstream>
 #include <functional>
@@ -165,7 +166,12 @@ Tensor math_forward(const char* op, const Tensor& x_in, Scalar scalar_op, Vector
 
 struct Plus { template <class T> T operator()(T x, T y) const { return x + y; } };
 struct Minus { template <class T> T operator()(T x, T y) const { return x - y; } };
-struct Times { template <class T> T operator()(T x, T y) const { return x * y; } };
+struct Times {
+  template <class T> T operator()(T x, T y) const {
+    if constexpr (std::is_same<T, bool>::value) return x && y;  // bool * bool is logical and, as torch's
+    else return x * y;
+  }
+};
 struct Divide { template <class T> T operator()(T x, T y) const { return x / y; } };
 
 }  // namespace
