@@ -48,12 +48,31 @@ Storage* Storage::allocate(size_t bytes) {
   Storage* storage = ::new (memory) Storage();
   uintptr_t start = reinterpret_cast<uintptr_t>(memory) + sizeof(Storage);
   uintptr_t aligned = (start + kAlignment - 1) & ~static_cast<uintptr_t>(kAlignment - 1);
-  storage->offset = static_cast<uint32_t>(aligned - reinterpret_cast<uintptr_t>(memory));
+  storage->offset = static_cast<std::ptrdiff_t>(aligned - reinterpret_cast<uintptr_t>(memory));
   storage->bytes = bytes;
   return storage;
 }
 
+Storage* Storage::borrow(void* data, size_t bytes, std::function<void(void*)> deleter) {
+  std::unique_ptr<std::function<void(void*)>> owned;
+  if (deleter) owned = std::make_unique<std::function<void(void*)>>(std::move(deleter));
+  Storage* storage = ::new (pool_allocate(sizeof(Storage))) Storage();
+  storage->offset = static_cast<std::ptrdiff_t>(reinterpret_cast<uintptr_t>(data) - reinterpret_cast<uintptr_t>(storage));
+  storage->bytes = bytes;
+  storage->borrowed = true;
+  storage->deleter = owned.release();
+  return storage;
+}
+
 void Storage::destroy() {
+  if (borrowed) {
+    std::unique_ptr<std::function<void(void*)>> deleter_of_data(deleter);
+    void* memory = data();
+    this->~Storage();
+    pool_free(this, sizeof(Storage));
+    if (deleter_of_data) (*deleter_of_data)(memory);
+    return;
+  }
   size_t total = block_size(bytes);
   this->~Storage();
   pool_free(this, total);
@@ -618,6 +637,51 @@ Tensor TensorDataContainer::convert_to_tensor(TensorOptions options) const {
 }
 
 Tensor tensor(const TensorDataContainer& values, TensorOptions options) { return values.convert_to_tensor(options); }
+
+// ---------------------------------------------------------------- from_blob
+
+Tensor from_blob(void* data, IntArrayRef sizes, IntArrayRef strides, const std::function<void(void*)>& deleter,
+                 const TensorOptions& options) {
+  check_device("from_blob", options);
+  const Shape shape = sizes.vec();
+  const int64_t count = checked_numel(shape, "from_blob");
+  const Dtype dtype = options.dtype();
+  const size_t element = dtype_size(dtype);
+  if (strides.size() != shape.size())
+    throw Error("from_blob: " + std::to_string(strides.size()) + " strides given for a shape of " +
+                std::to_string(shape.size()) + " dimensions " + shape_string(shape));
+  if (data == nullptr && count > 0) throw Error("from_blob: null data for a tensor of shape " + shape_string(shape));
+  if (reinterpret_cast<uintptr_t>(data) % element != 0)
+    throw Error(std::string("from_blob: the data is not aligned to ") + std::to_string(element) + " bytes, as a " +
+                dtype_name(dtype) + " tensor needs");
+  // The elements reached: one past the largest offset.
+  int64_t extent = count > 0 ? 1 : 0;
+  for (size_t d = 0; d < shape.size(); ++d) {
+    if (strides[d] < 0)
+      throw Error("from_blob: negative stride " + std::to_string(strides[d]) + " in dimension " + std::to_string(d));
+    if (count > 0) extent += (shape[d] - 1) * strides[d];
+  }
+  Ref<Storage> storage(Storage::borrow(data, static_cast<size_t>(extent) * element, deleter));
+  TensorImpl* impl = new TensorImpl(std::move(storage), shape, dtype);
+  retain(impl);
+  Tensor result(impl);
+  const Shape row_major = contiguous_strides(shape);
+  bool contiguous = true;
+  for (size_t d = 0; d < shape.size(); ++d) contiguous &= shape[d] == 1 || strides[d] == row_major[d];
+  if (!contiguous) result.impl()->layout_for().strides = strides.vec();
+  return finish(result, options);
+}
+
+Tensor from_blob(void* data, IntArrayRef sizes, const std::function<void(void*)>& deleter, const TensorOptions& options) {
+  const Shape shape = sizes.vec();
+  return from_blob(data, shape, contiguous_strides(shape), deleter, options);
+}
+Tensor from_blob(void* data, IntArrayRef sizes, IntArrayRef strides, const TensorOptions& options) {
+  return from_blob(data, sizes, strides, std::function<void(void*)>(), options);
+}
+Tensor from_blob(void* data, IntArrayRef sizes, const TensorOptions& options) {
+  return from_blob(data, sizes, std::function<void(void*)>(), options);
+}
 
 // A new tensor of a user-given shape: errors name the factory the user called.
 static Tensor make_for(const char* op, Shape shape, Dtype dtype) {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <initializer_list>
 #include <iosfwd>
 #include <optional>
@@ -594,6 +595,15 @@ Tensor tensor(const TensorDataContainer& values, TensorOptions options = {});
 // xgrad's shorthand: values in row-major order with a shape, tensor({1, 2, 3, 4}, {2, 2}) (default dtype).
 Tensor tensor(std::vector<double> values, IntArrayRef shape, TensorOptions options = {});
 Tensor scalar_tensor(Scalar value, TensorOptions options = {});  // the default dtype unless options say
+// A tensor over memory the caller owns, as LibTorch's from_blob: nothing is copied; the tensor and its views
+// read and write that memory, which must outlive them, or be handed over with a deleter (run once, when
+// the last tensor using it goes). Strides are in elements (non-negative); the pointer must be aligned to the
+// dtype (the default dtype unless options say).
+Tensor from_blob(void* data, IntArrayRef sizes, const TensorOptions& options = {});
+Tensor from_blob(void* data, IntArrayRef sizes, IntArrayRef strides, const TensorOptions& options = {});
+Tensor from_blob(void* data, IntArrayRef sizes, const std::function<void(void*)>& deleter, const TensorOptions& options = {});
+Tensor from_blob(void* data, IntArrayRef sizes, IntArrayRef strides, const std::function<void(void*)>& deleter,
+                 const TensorOptions& options = {});
 Tensor empty(IntArrayRef shape, TensorOptions options = {});
 Tensor zeros(IntArrayRef shape, TensorOptions options = {});
 Tensor ones(IntArrayRef shape, TensorOptions options = {});
