@@ -205,6 +205,26 @@ Tensor binary_cross_entropy_elementwise(const Tensor& input, const Tensor& targe
   return out;
 }
 
+// smooth_l1_loss with beta == 0: torch computes |input - target| but differentiates it with its
+// smooth_l1_backward, whose slope where input == target is -1 for the input and the target alike.
+Tensor l1_with_smooth_l1_gradient(const Tensor& input, const Tensor& target) {
+  Tensor out;
+  {
+    NoGradGuard no_grad;
+    out = abs(sub(input, target));
+  }
+  if (any_requires_grad({&input, &target})) {
+    SavedTensor saved_input(input, false), saved_target(target, false);
+    record(out, "SmoothL1LossBackward", {&input, &target}, [saved_input, saved_target](const Tensor& grad, Grads& grads) {
+      Tensor x = saved_input.unpack(grads.node), y = saved_target.unpack(grads.node);
+      auto slope = [&x](const Tensor& difference) { return where(le(difference, 0.0), -1.0, 1.0).to(x.dtype()); };
+      if (grads.needs(0)) grads.set(0, mul(grad, slope(sub(x, y))));
+      if (grads.needs(1)) grads.set(1, mul(grad, slope(sub(y, x))));
+    });
+  }
+  return out;
+}
+
 // How a class-index loss sees its input: classes along dim 1 ([N, C, d1, ...]) or dim 0 (unbatched [C]).
 struct ClassLayout {
   int64_t class_dim = 1;
@@ -400,8 +420,8 @@ Tensor smooth_l1_loss(const Tensor& input, const Tensor& target, const SmoothL1L
     message << loss << ": beta must be >= 0, got " << beta;
     throw Error(message.str());
   }
+  if (beta == 0) return reduce(l1_with_smooth_l1_gradient(input, target), options.reduction());
   Tensor distance = abs(sub(input, target));
-  if (beta == 0) return reduce(distance, options.reduction());  // as torch: the L1 loss
   // At |d| == beta the linear branch is taken: its slope, 1, is also torch's there (d / beta).
   Tensor loss_terms = where(lt(distance, beta), div(mul(pow(distance, 2.0), 0.5), beta), sub(distance, 0.5 * beta));
   return reduce(loss_terms, options.reduction());
