@@ -601,3 +601,24 @@ TEST_CASE("CrossEntropyLoss trains: a linear classifier's loss falls (module, ba
   }
   CHECK(last < 0.6 * first);
 }
+
+TEST_CASE("non-contiguous targets and weights read as their values: the same loss as contiguous copies") {
+  Tensor x = ref_input("cek/x");                                   // [2, 3, 2, 2]
+  Tensor target = ref_classes("cek/t").transpose(1, 2);           // [2, 2, 2], strided
+  Tensor weight = xg::tensor({0.5, 9.0, 2.0, 9.0, 1.25, 9.0}, xg::dtype(xg::kFloat64)).slice(0, 0, 6, 2);
+  REQUIRE_FALSE(target.is_contiguous());
+  REQUIRE_FALSE(weight.is_contiguous());
+  for (double smoothing : {0.0, 0.2}) {
+    auto strided = F::CrossEntropyFuncOptions().weight(weight).label_smoothing(smoothing).reduction(xg::kNone);
+    auto dense = F::CrossEntropyFuncOptions().weight(weight.contiguous()).label_smoothing(smoothing).reduction(xg::kNone);
+    CHECK(xg::allclose(F::cross_entropy(x, target, strided), F::cross_entropy(x, target.contiguous(), dense), 0, 0));
+  }
+  Tensor p = xg::rand({4, 3}, xg::dtype(xg::kFloat64)).t();  // [3, 4] probabilities for BCE, strided
+  Tensor y = xg::rand({4, 3}, xg::dtype(xg::kFloat64)).t();
+  Tensor w = xg::tensor({1.0, 2.0, 3.0, 4.0}, xg::dtype(xg::kFloat64)).expand({3, 4});
+  CHECK(xg::allclose(F::binary_cross_entropy(p, y, F::BinaryCrossEntropyFuncOptions().weight(w)),
+                     F::binary_cross_entropy(p.contiguous(), y.contiguous(), F::BinaryCrossEntropyFuncOptions().weight(w.contiguous())), 0, 0));
+  // cross_entropy is log_softmax then nll_loss.
+  Tensor t = ref_classes("ce/tign"), xc = ref("ce/x");
+  CHECK(xg::allclose(F::cross_entropy(xc, t), F::nll_loss(xg::log_softmax(xc, 1), t), 0, 0));
+}
