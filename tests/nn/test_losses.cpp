@@ -470,7 +470,7 @@ TEST_CASE("loss errors name the loss, the shapes, dtypes and bad targets") {
   // ignore_index may lie inside [0, C) or outside it: that target is then skipped, not range-checked.
   CHECK_NOTHROW(F::cross_entropy(x, xg::tensor({1, 0, 3, 2}, xg::kInt64), F::CrossEntropyFuncOptions().ignore_index(3)));
   CHECK_NOTHROW(F::cross_entropy(x, xg::tensor({1, 0, 7, 2}, xg::kInt64), F::CrossEntropyFuncOptions().ignore_index(7)));
-  expect_error(ce(x, xg::tensor({1.0, 0, 4, 2}, xg::dtype(xg::kFloat64))), {"cross_entropy", "int64", "float64 [4]", "input's shape"});
+  expect_error(ce(x, xg::tensor({1.0, 0.0, 4.0, 2.0}, xg::dtype(xg::kFloat64))), {"cross_entropy", "int64", "float64 [4]", "input's shape"});
   expect_error(ce(x, xg::tensor({1, 0, 4, 2}, xg::kInt32)), {"cross_entropy", "int64", "int32 [4]"});
   expect_error(ce(x, xg::zeros({4, 5}, xg::kInt64)), {"cross_entropy", "class probabilities", "floating point", "int64 [4, 5]"});
   expect_error(ce(x, xg::zeros({4, 5}, xg::kFloat32)), {"cross_entropy", "dtype float64", "float32 [4, 5]"});
@@ -489,7 +489,7 @@ TEST_CASE("loss errors name the loss, the shapes, dtypes and bad targets") {
   expect_error(ce(x, Tensor()), {"cross_entropy", "target", "undefined"});
   expect_error([&] { nn::CrossEntropyLoss()(Tensor(), t); }, {"cross_entropy", "input", "undefined"});
 
-  expect_error([&] { F::nll_loss(x, xg::tensor({1.0, 0, 4, 2}, xg::dtype(xg::kFloat64))); }, {"nll_loss", "int64", "float64 [4]"});
+  expect_error([&] { F::nll_loss(x, xg::tensor({1.0, 0.0, 4.0, 2.0}, xg::dtype(xg::kFloat64))); }, {"nll_loss", "int64", "float64 [4]"});
   expect_error([&] { nn::NLLLoss()(x, xg::tensor({1, 0, 9, 2}, xg::kInt64)); }, {"nll_loss", "target 9", "5 classes"});
   expect_error([&] { F::nll_loss(x, xg::tensor({1, 0, 4, 2, 3}, xg::kInt64)); }, {"nll_loss", "[4, 5]", "[5]"});
 
