@@ -309,6 +309,8 @@ Tensor log_softmax(const Tensor& x, int64_t dim) {
   return out;
 }
 
+Tensor Tensor::softmax(int64_t dim) const { return xgrad::softmax(*this, dim); }
+Tensor Tensor::log_softmax(int64_t dim) const { return xgrad::log_softmax(*this, dim); }
 Tensor Tensor::sum() const { return xgrad::sum(*this); }
 Tensor Tensor::sum(IntArrayRef dims, bool keepdim) const { return xgrad::sum(*this, std::move(dims), keepdim); }
 Tensor Tensor::mean() const { return xgrad::mean(*this); }

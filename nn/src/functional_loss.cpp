@@ -616,3 +616,70 @@ Tensor gaussian_nll_loss(const Tensor& input, const Tensor& target, const Tensor
 }  // namespace functional
 }  // namespace nn
 }  // namespace xgrad
+
+// ---------------------------------------------------------------- ATen-level forms (torch::nll_loss, ...)
+
+namespace xgrad {
+namespace {
+nn::Reduction reduction_of(const char* loss, int64_t reduction) {
+  switch (reduction) {
+    case Reduction::None: return nn::Reduction::None;
+    case Reduction::Mean: return nn::Reduction::Mean;
+    case Reduction::Sum: return nn::Reduction::Sum;
+    default: break;
+  }
+  throw Error(std::string(loss) + ": invalid reduction " + std::to_string(reduction) +
+              " (expected Reduction::None, Mean or Sum: 0, 1 or 2)");
+}
+}  // namespace
+
+namespace F = nn::functional;
+
+Tensor mse_loss(const Tensor& self, const Tensor& target, int64_t reduction) {
+  return F::mse_loss(self, target, reduction_of("mse_loss", reduction));
+}
+Tensor l1_loss(const Tensor& self, const Tensor& target, int64_t reduction) {
+  return F::l1_loss(self, target, reduction_of("l1_loss", reduction));
+}
+Tensor huber_loss(const Tensor& self, const Tensor& target, int64_t reduction, double delta) {
+  return F::huber_loss(self, target, reduction_of("huber_loss", reduction), delta);
+}
+Tensor smooth_l1_loss(const Tensor& self, const Tensor& target, int64_t reduction, double beta) {
+  return F::smooth_l1_loss(self, target,
+                           F::SmoothL1LossFuncOptions().reduction(reduction_of("smooth_l1_loss", reduction)).beta(beta));
+}
+Tensor binary_cross_entropy(const Tensor& self, const Tensor& target, const Tensor& weight, int64_t reduction) {
+  return F::binary_cross_entropy(
+      self, target, F::BinaryCrossEntropyFuncOptions().weight(weight).reduction(reduction_of("binary_cross_entropy", reduction)));
+}
+Tensor binary_cross_entropy_with_logits(const Tensor& self, const Tensor& target, const Tensor& weight,
+                                        const Tensor& pos_weight, int64_t reduction) {
+  return F::binary_cross_entropy_with_logits(
+      self, target,
+      F::BinaryCrossEntropyWithLogitsFuncOptions().weight(weight).pos_weight(pos_weight).reduction(
+          reduction_of("binary_cross_entropy_with_logits", reduction)));
+}
+Tensor nll_loss(const Tensor& self, const Tensor& target, const Tensor& weight, int64_t reduction, int64_t ignore_index) {
+  return F::nll_loss(self, target,
+                     F::NLLLossFuncOptions().weight(weight).ignore_index(ignore_index).reduction(
+                         reduction_of("nll_loss", reduction)));
+}
+Tensor cross_entropy_loss(const Tensor& self, const Tensor& target, const Tensor& weight, int64_t reduction,
+                          int64_t ignore_index, double label_smoothing) {
+  return F::cross_entropy(self, target,
+                          F::CrossEntropyFuncOptions()
+                              .weight(weight)
+                              .ignore_index(ignore_index)
+                              .label_smoothing(label_smoothing)
+                              .reduction(reduction_of("cross_entropy_loss", reduction)));
+}
+Tensor kl_div(const Tensor& self, const Tensor& target, int64_t reduction, bool log_target) {
+  return F::kl_div(self, target, F::KLDivFuncOptions().reduction(reduction_of("kl_div", reduction)).log_target(log_target));
+}
+Tensor poisson_nll_loss(const Tensor& input, const Tensor& target, bool log_input, bool full, double eps,
+                        int64_t reduction) {
+  return F::poisson_nll_loss(input, target,
+                             F::PoissonNLLLossFuncOptions().log_input(log_input).full(full).eps(eps).reduction(
+                                 reduction_of("poisson_nll_loss", reduction)));
+}
+}  // namespace xgrad

@@ -622,3 +622,31 @@ TEST_CASE("non-contiguous targets and weights read as their values: the same los
   Tensor t = ref_classes("ce/tign"), xc = ref("ce/x");
   CHECK(xg::allclose(F::cross_entropy(xc, t), F::nll_loss(xg::log_softmax(xc, 1), t), 0, 0));
 }
+
+// LibTorch programs call the ATen-level forms (torch::nll_loss(output, target), as the MNIST example does):
+// same losses, ATen's positional arguments and integer reduction.
+TEST_CASE("ATen-level loss forms equal the functional ones, with ATen's positional arguments") {
+  xg::manual_seed(3);
+  const xg::Tensor x = xg::randn({4, 5}, xg::kFloat64);
+  const xg::Tensor classes = xg::tensor({1, 0, 4, 2});
+  const xg::Tensor w = xg::rand({5}, xg::kFloat64) + 0.5;
+  const xg::Tensor p = xg::rand({4, 5}, xg::kFloat64);
+  const xg::Tensor y = xg::randn({4, 5}, xg::kFloat64);
+  namespace F = xg::nn::functional;
+  CHECK(xg::nll_loss(x.log_softmax(1), classes).equal(F::nll_loss(x.log_softmax(1), classes)));
+  CHECK(xg::nll_loss(x, classes, w, xg::Reduction::Sum, 4)
+            .equal(F::nll_loss(x, classes, F::NLLLossFuncOptions().weight(w).reduction(xg::kSum).ignore_index(4))));
+  CHECK(xg::cross_entropy_loss(x, classes, {}, xg::Reduction::Mean, -100, 0.1)
+            .equal(F::cross_entropy(x, classes, F::CrossEntropyFuncOptions().label_smoothing(0.1))));
+  CHECK(xg::smooth_l1_loss(x, y, xg::Reduction::None, 0.5)
+            .equal(F::smooth_l1_loss(x, y, F::SmoothL1LossFuncOptions().reduction(xg::kNone).beta(0.5))));
+  CHECK(xg::mse_loss(x, y).equal(F::mse_loss(x, y)));
+  CHECK(xg::l1_loss(x, y, xg::Reduction::Sum).equal(F::l1_loss(x, y, xg::kSum)));
+  CHECK(xg::huber_loss(x, y, xg::Reduction::Mean, 0.3).equal(F::huber_loss(x, y, xg::kMean, 0.3)));
+  CHECK(xg::binary_cross_entropy(p, p.round(), w).equal(F::binary_cross_entropy(p, p.round(), F::BinaryCrossEntropyFuncOptions().weight(w))));
+  CHECK(xg::binary_cross_entropy_with_logits(x, p, {}, w)
+            .equal(F::binary_cross_entropy_with_logits(x, p, F::BinaryCrossEntropyWithLogitsFuncOptions().pos_weight(w))));
+  CHECK(xg::kl_div(x.log_softmax(1), p, xg::Reduction::Sum, false).equal(F::kl_div(x.log_softmax(1), p, F::KLDivFuncOptions(xg::kSum))));
+  CHECK(xg::poisson_nll_loss(x, p, true, false, 1e-8, xg::Reduction::Mean).equal(F::poisson_nll_loss(x, p)));
+  CHECK_THROWS_WITH_AS(xg::mse_loss(x, y, 7), doctest::Contains("mse_loss: invalid reduction 7"), xg::Error);
+}

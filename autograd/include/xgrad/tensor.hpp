@@ -247,6 +247,8 @@ class Tensor {
   Tensor tanh() const;
   Tensor sigmoid() const;
   Tensor relu() const;
+  Tensor softmax(int64_t dim) const;
+  Tensor log_softmax(int64_t dim) const;
   Tensor erf() const;
   Tensor clamp(Scalar min, Scalar max) const;  // min > max gives max everywhere, as PyTorch
   Tensor sum() const;
