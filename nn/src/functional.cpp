@@ -113,6 +113,7 @@ Tensor detail::layer_norm(const Tensor& input, const std::vector<int64_t>& norma
     throw Error(
         "layer_norm: Expected normalized_shape to be at least 1-dimensional, i.e., containing at least one "
         "element, but got normalized_shape = []");
+  check_floating_input(op, input);
   check_parameter(op, "weight", weight, normalized_shape, input);
   check_parameter(op, "bias", bias, normalized_shape, input);
   const Shape& shape = input.shape();
@@ -121,7 +122,6 @@ Tensor detail::layer_norm(const Tensor& input, const std::vector<int64_t>& norma
     throw Error("layer_norm: Given normalized_shape=" + shape_string(normalized_shape) +
                 ", expected input with shape [*, " + shape_string(normalized_shape).substr(1) +
                 ", but got input of size" + shape_string(shape));
-  check_floating_input(op, input);
   std::vector<int64_t> dims;
   for (int64_t d = rank - k; d < rank; ++d) dims.push_back(d);
   // PyTorch's CPU kernel: y = x * rstd - mean * rstd (one pass with per-row scale and shift), then
@@ -267,10 +267,13 @@ Tensor detail::embedding(const Tensor& input, const Tensor& weight, std::optiona
   std::vector<int64_t> indices = embedding_indices(input, rows);
   if (max_norm) renorm_rows(weight, indices, *max_norm, norm_type);
 
+  Shape out_shape = input.shape();
+  out_shape.push_back(dim);
   Tensor looked_up;
   {
     NoGradGuard no_grad;  // the history is EmbeddingBackward below, not index_select's
-    looked_up = weight.index_select(0, indices);
+    // A fresh [count, dim] tensor given the output's shape (an alias, not a view: one op, as PyTorch's).
+    looked_up = make_alias(weight.index_select(0, indices), out_shape);
   }
   if (weight.requires_grad() && GradMode::is_enabled()) {
     const int64_t count = static_cast<int64_t>(indices.size());
@@ -292,15 +295,13 @@ Tensor detail::embedding(const Tensor& input, const Tensor& weight, std::optiona
     const Shape table_shape = weight.shape();
     record(looked_up, "EmbeddingBackward", {&weight},
            [indices = std::move(indices), keep, scale, table_shape](const Tensor& grad, Grads& grads) {
-             Tensor g = grad;
+             Tensor g = grad.reshape({-1, table_shape[1]});
              if (scale.defined()) g = mul(g, scale);
              if (keep.defined()) g = masked_zero(g, keep);
              grads.set(0, index_add_zeros(g, table_shape, 0, indices));
            });
   }
-  Shape out_shape = input.shape();
-  out_shape.push_back(dim);
-  return looked_up.reshape(out_shape);
+  return looked_up;
 }
 
 Tensor embedding(const Tensor& input, const Tensor& weight) {
