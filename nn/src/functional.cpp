@@ -124,14 +124,13 @@ Tensor detail::layer_norm(const Tensor& input, const std::vector<int64_t>& norma
                 ", but got input of size" + shape_string(shape));
   std::vector<int64_t> dims;
   for (int64_t d = rank - k; d < rank; ++d) dims.push_back(d);
-  // PyTorch's CPU kernel: y = x * rstd - mean * rstd (one pass with per-row scale and shift), then
-  // y * weight + bias; the variance is the biased one. Both steps are single fused ops here.
+  // PyTorch's CPU kernel, rounding for rounding: y = x * rstd + (-mean * rstd) with per-row scale and
+  // shift, then y * weight + bias; the variance is the biased one.
   Tensor mean = input.mean(dims, true);
   Tensor rstd = rsqrt(add(input.var(dims, false, true), eps));
-  Tensor out = addcmul(neg(mul(mean, rstd)), input, rstd);
-  if (weight.defined() && bias.defined()) return addcmul(bias, out, weight);
-  if (weight.defined()) return mul(out, weight);
-  if (bias.defined()) return add(out, bias);
+  Tensor out = add(mul(input, rstd), neg(mul(mean, rstd)));
+  if (weight.defined()) out = mul(out, weight);
+  if (bias.defined()) out = add(out, bias);
   return out;
 }
 
@@ -203,10 +202,10 @@ Tensor detail::batch_norm(const Tensor& input, const Tensor& running_mean, const
     invstd = rsqrt(add(running_var, eps));
   }
   // PyTorch's CPU kernel: out = x * alpha + beta with alpha = invstd * weight, beta = bias - mean * alpha
-  // per channel, so the big tensor is read and written once.
+  // per channel: two passes over the big tensor, the rest is per channel.
   Tensor alpha = weight.defined() ? mul(invstd, weight) : invstd;
   Tensor beta = bias.defined() ? sub(bias, mul(mean, alpha)) : neg(mul(mean, alpha));
-  return addcmul(per_channel(beta), input, per_channel(alpha));
+  return add(mul(input, per_channel(alpha)), per_channel(beta));
 }
 
 Tensor batch_norm(const Tensor& input, const Tensor& running_mean, const Tensor& running_var) {
