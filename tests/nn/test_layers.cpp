@@ -774,3 +774,108 @@ TEST_CASE("Identity, Flatten and Unflatten: shapes, views, gradients, printing a
   REQUIRE(copy);
   CHECK(copy->options.sizes() == std::vector<int64_t>{2, 6});
 }
+
+// ---------------------------------------------------------------- in models and checkpoints
+
+namespace {
+// A LibTorch-style model using every layer of this file, registered in its constructor.
+struct TaggerImpl : nn::Module {
+  TaggerImpl() {
+    embedding = register_module("embedding", nn::Embedding(nn::EmbeddingOptions(20, 4).padding_idx(0)));
+    flatten = register_module("flatten", nn::Flatten());
+    norm = register_module("norm", nn::LayerNorm(std::vector<int64_t>{12}));
+    hidden = register_module("hidden", nn::Linear(12, 8));
+    batch_norm = register_module("batch_norm", nn::BatchNorm1d(8));
+    dropout = register_module("dropout", nn::Dropout(0.25));
+    out = register_module("out", nn::Linear(8, 3));
+  }
+  xg::Tensor forward(const xg::Tensor& indices) {
+    xg::Tensor h = norm(flatten(embedding(indices)));
+    return out(dropout(xg::relu(batch_norm(hidden(h)))));
+  }
+  nn::Embedding embedding{nullptr};
+  nn::Flatten flatten{nullptr};
+  nn::LayerNorm norm{nullptr};
+  nn::Linear hidden{nullptr}, out{nullptr};
+  nn::BatchNorm1d batch_norm{nullptr};
+  nn::Dropout dropout{nullptr};
+};
+XGRAD_MODULE(Tagger);
+}  // namespace
+
+TEST_CASE("a model with every layer trains, switches to eval, and resumes from a training checkpoint exactly") {
+  xg::manual_seed(21);
+  Tagger model;
+  CHECK(model->named_buffers().keys() ==
+        std::vector<std::string>{"batch_norm.running_mean", "batch_norm.running_var", "batch_norm.num_batches_tracked"});
+  xg::optim::Adam adam(model->parameters(), xg::optim::AdamOptions(1e-2));
+  xg::Tensor indices = xg::randint(0, 20, {16, 3});
+  xg::Tensor labels = xg::randint(0, 3, {16});
+  auto step = [&](Tagger& net, xg::optim::Adam& optimizer) {
+    optimizer.zero_grad();
+    xg::Tensor loss = -xg::log_softmax(net(indices), 1).gather(1, labels.unsqueeze(1)).mean();
+    loss.backward();
+    optimizer.step();
+    return loss.item();
+  };
+  const double first = step(model, adam);
+  for (int i = 0; i < 30; ++i) step(model, adam);
+  model->eval();
+  const double trained = -xg::log_softmax(model(indices), 1).gather(1, labels.unsqueeze(1)).mean().item();
+  CHECK(trained < first);
+  CHECK(model->batch_norm->num_batches_tracked.item<int64_t>() == 31);
+  CHECK(model->embedding->weight[0].to_vector<double>() == std::vector<double>{0, 0, 0, 0});  // padding row untouched
+  // Eval mode is deterministic (no dropout, running statistics).
+  CHECK(xg::equal(model(indices), model(indices)));
+
+  // A training checkpoint carries the buffers (num_batches_tracked is int64) and the optimizer's state:
+  // the resumed run takes the same next steps, bit for bit.
+  const std::string path = "/tmp/xgrad_test_layers_tagger.npz";
+  model->train();
+  xg::optim::save_checkpoint(path, model, adam);
+  Tagger resumed;
+  xg::optim::Adam resumed_adam(resumed->parameters(), xg::optim::AdamOptions(1e-2));
+  xg::optim::load_checkpoint(path, resumed, resumed_adam);
+  std::remove(path.c_str());
+  CHECK(resumed->batch_norm->num_batches_tracked.item<int64_t>() == 31);
+  CHECK(resumed->batch_norm->num_batches_tracked.dtype() == xg::kInt64);
+  for (int i = 0; i < 3; ++i) {
+    xg::manual_seed(100 + i);  // the same dropout masks in both runs
+    const double a = step(model, adam);
+    xg::manual_seed(100 + i);
+    const double b = step(resumed, resumed_adam);
+    CHECK(a == b);
+  }
+  CHECK(xg::equal(resumed->batch_norm->running_var, model->batch_norm->running_var));
+  // Sequential takes the Embedding holder as it takes the others.
+  nn::Sequential chain(nn::Embedding(20, 4), nn::Flatten(), nn::Linear(12, 2));
+  CHECK(chain->forward(indices).shape() == xg::Shape{16, 2});
+}
+
+TEST_CASE("checkpoints hold int64 and int32 tensors bit for bit; bool tensors are refused clearly") {
+  const std::string path = "/tmp/xgrad_test_layers_integers.npz";
+  xg::StateDict state = {
+      {"count", xg::scalar_tensor(int64_t(1) << 40, xg::kInt64)},
+      {"labels", xg::tensor({-3, 0, 7, 2147483647}, {2, 2}, xg::kInt32)},
+      {"big", xg::tensor({-9007199254740993.0, 5}, {2}, xg::kInt64)},
+      {"none", xg::zeros({0, 3}, xg::kInt64)},
+  };
+  xg::save(state, path);
+  xg::StateDict loaded = xg::load_state_dict_file(path);
+  REQUIRE(loaded.size() == state.size());
+  for (size_t i = 0; i < state.size(); ++i) {
+    CAPTURE(state[i].first);
+    CHECK(loaded[i].first == state[i].first);
+    CHECK(loaded[i].second.dtype() == state[i].second.dtype());
+    CHECK(loaded[i].second.shape() == state[i].second.shape());
+    CHECK(loaded[i].second.to_vector<int64_t>() == state[i].second.to_vector<int64_t>());
+  }
+  std::remove(path.c_str());
+  CHECK_THROWS_WITH_AS(xg::save(xg::StateDict{{"mask", xg::ones({2}, xg::kBool)}}, path), doctest::Contains("bool tensors cannot be saved"),
+                       std::invalid_argument);
+  // A float checkpoint entry does not load into an int64 buffer (dtypes are checked as before).
+  nn::BatchNorm1d bn(2);
+  xg::StateDict wrong = bn->state_dict();
+  wrong.back().second = xg::zeros({});
+  CHECK_THROWS_WITH_AS(bn->load_state_dict(wrong), doctest::Contains("num_batches_tracked"), std::invalid_argument);
+}
