@@ -134,7 +134,7 @@ Tensor value_tensor(const char* op, const Scalar& value, Dtype dtype) {
 // with a floating number, float32 (torch.result_type with a Python float).
 Dtype compare_dtype(Dtype own, const Scalar& value) {
   if (is_floating_point(own)) return own;
-  if (value.isFloatingPoint()) return kFloat32;
+  if (value.isFloatingPoint()) return get_default_dtype();
   const Dtype dtype = own == kBool && !value.isBoolean() ? kInt64 : own;
   const int64_t v = value.toLong();
   return dtype != kInt32 || (v >= INT32_MIN && v <= INT32_MAX) ? dtype : kInt64;
@@ -313,7 +313,7 @@ Tensor where(const Tensor& condition, Scalar a, const Tensor& b_in) {
 Tensor where(const Tensor& condition, Scalar a, Scalar b) {
   check_condition("where", "condition", condition);
   // Two numbers promote as numbers do: two bools give bool, integers int64, anything floating float32.
-  const Dtype dtype = a.isFloatingPoint() || b.isFloatingPoint() ? kFloat32
+  const Dtype dtype = a.isFloatingPoint() || b.isFloatingPoint() ? get_default_dtype()
                       : a.isBoolean() && b.isBoolean()           ? kBool
                                                                  : kInt64;
   return select_where("where", "WhereBackward", condition, value_tensor("where", a, dtype), value_tensor("where", b, dtype));

@@ -653,7 +653,8 @@ Tensor nonzero(const Tensor& self) {
 
 // ---------------------------------------------------------------- flip, roll, repeat, tile
 
-Tensor flip(const Tensor& self, std::vector<int64_t> dims) {
+Tensor flip(const Tensor& self, IntArrayRef dims_ref) {
+  Shape dims = dims_ref.vec();  // owned: the argument may be a braced list
   check_defined("flip", self);
   dims = unique_dims("flip", std::move(dims), self.dim());
   Tensor out = make_tensor(self.shape(), self.dtype());
@@ -678,14 +679,17 @@ Tensor flip(const Tensor& self, std::vector<int64_t> dims) {
   return out;
 }
 
-Tensor roll(const Tensor& self, std::vector<int64_t> shifts, std::vector<int64_t> dims) {
+Tensor roll(const Tensor& self, IntArrayRef shifts_ref, IntArrayRef dims_ref) {
+  Shape shifts = shifts_ref.vec();  // owned: the argument may be a braced list
+  Shape dims = dims_ref.vec();  // owned: the argument may be a braced list
   return roll_dims(self, std::move(shifts), std::move(dims));
 }
 Tensor roll(const Tensor& self, int64_t shifts, std::optional<int64_t> dim) {
   return roll_dims(self, {shifts}, dim ? std::vector<int64_t>{*dim} : std::vector<int64_t>{});
 }
 
-Tensor repeat(const Tensor& self, std::vector<int64_t> repeats) {
+Tensor repeat(const Tensor& self, IntArrayRef repeats_ref) {
+  Shape repeats = repeats_ref.vec();  // owned: the argument may be a braced list
   check_defined("repeat", self);
   const int64_t rank = self.dim(), n = static_cast<int64_t>(repeats.size());
   if (n < rank)
@@ -728,8 +732,9 @@ Tensor repeat(const Tensor& self, std::vector<int64_t> repeats) {
   return out;
 }
 
-Tensor tile(const Tensor& self, std::vector<int64_t> reps) {
+Tensor tile(const Tensor& self, IntArrayRef reps_in) {
   check_defined("tile", self);
+  Shape reps = reps_in.vec();
   // Fewer reps than dims: leading 1s (numpy.tile), so tile({2}) repeats the last dim.
   if (static_cast<int64_t>(reps.size()) < self.dim()) reps.insert(reps.begin(), self.dim() - reps.size(), 1);
   return repeat(self, std::move(reps));
@@ -757,7 +762,8 @@ std::vector<Tensor> split(const Tensor& self, int64_t split_size, int64_t dim) {
   return parts;
 }
 
-std::vector<Tensor> split_with_sizes(const Tensor& self, std::vector<int64_t> split_sizes, int64_t dim) {
+std::vector<Tensor> split_with_sizes(const Tensor& self, IntArrayRef split_sizes_ref, int64_t dim) {
+  Shape split_sizes = split_sizes_ref.vec();  // owned: the argument may be a braced list
   check_defined("split_with_sizes", self);
   if (self.dim() == 0) throw std::invalid_argument("split_with_sizes: expects at least a 1-dimensional tensor");
   dim = normalize_dim(dim, self.dim(), "split_with_sizes");
@@ -782,7 +788,8 @@ std::vector<Tensor> split_with_sizes(const Tensor& self, std::vector<int64_t> sp
   }
   return parts;
 }
-std::vector<Tensor> split(const Tensor& self, std::vector<int64_t> split_sizes, int64_t dim) {
+std::vector<Tensor> split(const Tensor& self, IntArrayRef split_sizes_ref, int64_t dim) {
+  Shape split_sizes = split_sizes_ref.vec();  // owned: the argument may be a braced list
   return split_with_sizes(self, std::move(split_sizes), dim);
 }
 
@@ -934,19 +941,23 @@ Tensor& Tensor::index_add_(int64_t dim, const Tensor& index, const Tensor& sourc
 }
 Tensor Tensor::masked_select(const Tensor& mask) const { return xgrad::masked_select(*this, mask); }
 Tensor Tensor::nonzero() const { return xgrad::nonzero(*this); }
-Tensor Tensor::flip(std::vector<int64_t> dims) const { return xgrad::flip(*this, std::move(dims)); }
-Tensor Tensor::roll(std::vector<int64_t> shifts, std::vector<int64_t> dims) const {
+Tensor Tensor::flip(IntArrayRef dims) const { return xgrad::flip(*this, std::move(dims)); }
+Tensor Tensor::roll(IntArrayRef shifts_ref, IntArrayRef dims_ref) const {
+  Shape shifts = shifts_ref.vec();  // owned: the argument may be a braced list
+  Shape dims = dims_ref.vec();  // owned: the argument may be a braced list
   return xgrad::roll(*this, std::move(shifts), std::move(dims));
 }
 Tensor Tensor::roll(int64_t shifts, std::optional<int64_t> dim) const { return xgrad::roll(*this, shifts, dim); }
-Tensor Tensor::repeat(std::vector<int64_t> repeats) const { return xgrad::repeat(*this, std::move(repeats)); }
-Tensor Tensor::tile(std::vector<int64_t> reps) const { return xgrad::tile(*this, std::move(reps)); }
+Tensor Tensor::repeat(IntArrayRef repeats) const { return xgrad::repeat(*this, std::move(repeats)); }
+Tensor Tensor::tile(IntArrayRef reps) const { return xgrad::tile(*this, std::move(reps)); }
 std::vector<Tensor> Tensor::chunk(int64_t chunks, int64_t dim) const { return xgrad::chunk(*this, chunks, dim); }
 std::vector<Tensor> Tensor::split(int64_t split_size, int64_t dim) const { return xgrad::split(*this, split_size, dim); }
-std::vector<Tensor> Tensor::split(std::vector<int64_t> split_sizes, int64_t dim) const {
+std::vector<Tensor> Tensor::split(IntArrayRef split_sizes_ref, int64_t dim) const {
+  Shape split_sizes = split_sizes_ref.vec();  // owned: the argument may be a braced list
   return xgrad::split_with_sizes(*this, std::move(split_sizes), dim);
 }
-std::vector<Tensor> Tensor::split_with_sizes(std::vector<int64_t> split_sizes, int64_t dim) const {
+std::vector<Tensor> Tensor::split_with_sizes(IntArrayRef split_sizes_ref, int64_t dim) const {
+  Shape split_sizes = split_sizes_ref.vec();  // owned: the argument may be a braced list
   return xgrad::split_with_sizes(*this, std::move(split_sizes), dim);
 }
 std::vector<Tensor> Tensor::unbind(int64_t dim) const { return xgrad::unbind(*this, dim); }

@@ -113,7 +113,7 @@ void Promoted::promote(const char* op, bool floating) {
   check_defined(op, a);
   check_defined(op, b);
   Dtype common = result_type(a, b);
-  if (floating && !is_floating_point(common)) common = kFloat32;
+  if (floating && !is_floating_point(common)) common = get_default_dtype();
   if (a.dtype() != common) a_ = &(hold_a_ = a.to(common));
   if (b.dtype() != common) b_ = &(hold_b_ = b.to(common));
 }
@@ -123,7 +123,7 @@ const Tensor& scalar_operand_slow(const char* op, const Tensor& x, const Scalar&
   const Dtype dtype = x.dtype();
   if (is_floating_point(dtype)) return x;
   Dtype target = dtype;
-  if (floating || scalar.isFloatingPoint()) target = kFloat32;  // the default floating dtype
+  if (floating || scalar.isFloatingPoint()) target = get_default_dtype();  // the default floating dtype
   else if (dtype == kBool && scalar.isIntegral(false)) target = kInt64;
   return target == dtype ? x : (holder = x.to(target));
 }
@@ -158,7 +158,7 @@ template <class Scalar, class Vector>
 Tensor math_forward(const char* op, const Tensor& x_in, Scalar scalar_op, Vector vector_op) {
   check_defined(op, x_in);
   Tensor hold, as_float;
-  const Tensor& x = dense(is_floating_point(x_in.dtype()) ? x_in : (as_float = x_in.to(kFloat32)), hold);
+  const Tensor& x = dense(is_floating_point(x_in.dtype()) ? x_in : (as_float = x_in.to(get_default_dtype())), hold);
   Tensor out = make_tensor(x.shape(), x.dtype());
   XG_DISPATCH(x.dtype(), math_kernel<T>(*x.impl(), *out.impl(), scalar_op, vector_op));
   return out;
@@ -675,7 +675,7 @@ Tensor& inplace_binary(const char* op, Tensor& self, const Tensor& other_in, Out
   if (other_in.impl()->dtype != own || (std::is_same<Op, Divide>::value && !is_floating_point(own))) {
     // The result must fit self's dtype: an integer tensor cannot take a floating result, as in PyTorch.
     Dtype common = result_type(self, other_in);
-    if (std::is_same<Op, Divide>::value && !is_floating_point(common)) common = kFloat32;
+    if (std::is_same<Op, Divide>::value && !is_floating_point(common)) common = get_default_dtype();
     if (category_of(common) > category_of(own))
       throw Error(std::string(op) + ": result type " + dtype_name(common) +
                                   " can't be cast to the desired output type " + dtype_name(own));
@@ -705,7 +705,7 @@ Tensor& inplace_binary(const char* op, Tensor& self, const Tensor& other_in, Out
 Tensor scalar_like(const Tensor& self, const Scalar& value) {
   const Dtype own = self.dtype();
   if (is_floating_point(own)) return full({}, value, dtype(own));
-  return full({}, value, dtype(value.isFloatingPoint() ? kFloat32 : value.isBoolean() ? kBool : kInt64));
+  return full({}, value, dtype(value.isFloatingPoint() ? get_default_dtype() : value.isBoolean() ? kBool : kInt64));
 }
 }  // namespace
 

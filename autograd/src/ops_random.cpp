@@ -170,14 +170,15 @@ Tensor probabilities_for(const char* op, const Tensor& p, const Shape& shape) {
 
 // ---------------------------------------------------------------- factories
 
-Tensor randint(int64_t low, int64_t high, Shape shape, TensorOptions options) {
+Tensor randint(int64_t low, int64_t high, IntArrayRef shape_ref, TensorOptions options) {
+  Shape shape = shape_ref.vec();  // owned: the argument may be a braced list
   check_device("randint", options);
   checked_numel(shape, "randint");
   Tensor out = integers(shape, options.dtype(), integer_range("randint", options.dtype(), low, high));
   if (options.requires_grad()) out.requires_grad_(true);
   return out;
 }
-Tensor randint(int64_t high, Shape shape, TensorOptions options) { return randint(0, high, std::move(shape), options); }
+Tensor randint(int64_t high, IntArrayRef shape, TensorOptions options) { return randint(0, high, std::move(shape), options); }
 
 Tensor randperm(int64_t n, TensorOptions options) {
   check_device("randperm", options);

@@ -86,7 +86,8 @@ T extremum(const TensorImpl& x, bool maximum) {
 }
 }  // namespace
 
-Tensor sum(const Tensor& x_in, std::vector<int64_t> dims, bool keepdim) {
+Tensor sum(const Tensor& x_in, IntArrayRef dims_ref, bool keepdim) {
+  Shape dims = dims_ref.vec();  // owned: the argument may be a braced list
   check_defined("sum", x_in);
   // Integer and bool sums are int64, as in PyTorch.
   Tensor widened;
@@ -134,7 +135,8 @@ void check_floating(const char* op, const Tensor& x) {
 }
 }  // namespace
 
-Tensor mean(const Tensor& x, std::vector<int64_t> dims, bool keepdim) {
+Tensor mean(const Tensor& x, IntArrayRef dims_ref, bool keepdim) {
+  Shape dims = dims_ref.vec();  // owned: the argument may be a braced list
   check_floating("mean", x);
   std::vector<int64_t> normalized = normalize_dims(dims, x.dim(), "mean");
   int64_t count = 1;
@@ -181,7 +183,8 @@ Tensor max(const Tensor& x) { return extremum_op(x, true); }
 Tensor min(const Tensor& x) { return extremum_op(x, false); }
 
 // PyTorch's broadcast_to is expand: a view.
-Tensor broadcast_to(const Tensor& x, Shape shape) {
+Tensor broadcast_to(const Tensor& x, IntArrayRef shape_ref) {
+  Shape shape = shape_ref.vec();  // owned: the argument may be a braced list
   check_defined("broadcast_to", x);
   if (x.shape() == shape) return x;
   if (shape.size() < x.shape().size() || broadcast_shapes("broadcast_to", x.shape(), shape) != shape)
@@ -327,9 +330,9 @@ Tensor log_softmax(const Tensor& x, int64_t dim) {
 }
 
 Tensor Tensor::sum() const { return xgrad::sum(*this); }
-Tensor Tensor::sum(std::vector<int64_t> dims, bool keepdim) const { return xgrad::sum(*this, std::move(dims), keepdim); }
+Tensor Tensor::sum(IntArrayRef dims, bool keepdim) const { return xgrad::sum(*this, std::move(dims), keepdim); }
 Tensor Tensor::mean() const { return xgrad::mean(*this); }
-Tensor Tensor::mean(std::vector<int64_t> dims, bool keepdim) const { return xgrad::mean(*this, std::move(dims), keepdim); }
+Tensor Tensor::mean(IntArrayRef dims, bool keepdim) const { return xgrad::mean(*this, std::move(dims), keepdim); }
 Tensor Tensor::max() const { return xgrad::max(*this); }
 Tensor Tensor::min() const { return xgrad::min(*this); }
 

@@ -509,7 +509,7 @@ Tensor vector_norm(const Tensor& x, double p, std::vector<int64_t> dims_in, bool
 Tensor log_sum_exp(const Tensor& x_in, std::vector<int64_t> dims_in, bool keepdim) {
   const char* op = "logsumexp";
   check_defined(op, x_in);
-  const Tensor x = is_floating_point(x_in.dtype()) ? x_in : cast(x_in, kFloat32);  // integers: float32, as PyTorch
+  const Tensor x = is_floating_point(x_in.dtype()) ? x_in : cast(x_in, get_default_dtype());  // integers: float32, as PyTorch
   const std::vector<int64_t> dims = normalize_dims(std::move(dims_in), x.dim(), op);
   Tensor out = make_tensor(reduced_shape(x.shape(), dims, keepdim), x.dtype());
   const Lines lines = lines_of(x, dims);
@@ -685,8 +685,8 @@ std::tuple<Tensor, Tensor> max(const Tensor& x, int64_t dim, bool keepdim) { ret
 std::tuple<Tensor, Tensor> min(const Tensor& x, int64_t dim, bool keepdim) { return extremum_dim(x, dim, keepdim, false); }
 Tensor argmax(const Tensor& x, std::optional<int64_t> dim, bool keepdim) { return arg_extremum(x, dim, keepdim, true); }
 Tensor argmin(const Tensor& x, std::optional<int64_t> dim, bool keepdim) { return arg_extremum(x, dim, keepdim, false); }
-Tensor amax(const Tensor& x, std::vector<int64_t> dims, bool keepdim) { return amax_amin(x, std::move(dims), keepdim, true); }
-Tensor amin(const Tensor& x, std::vector<int64_t> dims, bool keepdim) { return amax_amin(x, std::move(dims), keepdim, false); }
+Tensor amax(const Tensor& x, IntArrayRef dims, bool keepdim) { return amax_amin(x, std::move(dims), keepdim, true); }
+Tensor amin(const Tensor& x, IntArrayRef dims, bool keepdim) { return amax_amin(x, std::move(dims), keepdim, false); }
 
 Tensor prod(const Tensor& x_in, std::optional<Dtype> dtype) {
   const Tensor x = widened_input("prod", x_in, dtype);
@@ -698,28 +698,33 @@ Tensor prod(const Tensor& x_in, int64_t dim, bool keepdim, std::optional<Dtype> 
 }
 
 Tensor var(const Tensor& x, bool unbiased) { return variance("var", x, {}, unbiased ? 1 : 0, false, false); }
-Tensor var(const Tensor& x, std::vector<int64_t> dims, bool unbiased, bool keepdim) {
+Tensor var(const Tensor& x, IntArrayRef dims_ref, bool unbiased, bool keepdim) {
+  Shape dims = dims_ref.vec();  // owned: the argument may be a braced list
   return variance("var", x, std::move(dims), unbiased ? 1 : 0, keepdim, false);
 }
-Tensor var(const Tensor& x, std::vector<int64_t> dims, std::optional<int64_t> correction, bool keepdim) {
+Tensor var(const Tensor& x, IntArrayRef dims_ref, std::optional<int64_t> correction, bool keepdim) {
+  Shape dims = dims_ref.vec();  // owned: the argument may be a braced list
   return variance("var", x, std::move(dims), static_cast<double>(correction.value_or(1)), keepdim, false);
 }
 Tensor var(const Tensor& x, int dim) { return var(x, std::vector<int64_t>{dim}); }
 Tensor std(const Tensor& x, bool unbiased) { return variance("std", x, {}, unbiased ? 1 : 0, false, true); }
-Tensor std(const Tensor& x, std::vector<int64_t> dims, bool unbiased, bool keepdim) {
+Tensor std(const Tensor& x, IntArrayRef dims_ref, bool unbiased, bool keepdim) {
+  Shape dims = dims_ref.vec();  // owned: the argument may be a braced list
   return variance("std", x, std::move(dims), unbiased ? 1 : 0, keepdim, true);
 }
-Tensor std(const Tensor& x, std::vector<int64_t> dims, std::optional<int64_t> correction, bool keepdim) {
+Tensor std(const Tensor& x, IntArrayRef dims_ref, std::optional<int64_t> correction, bool keepdim) {
+  Shape dims = dims_ref.vec();  // owned: the argument may be a braced list
   return variance("std", x, std::move(dims), static_cast<double>(correction.value_or(1)), keepdim, true);
 }
 Tensor std(const Tensor& x, int dim) { return xgrad::std(x, std::vector<int64_t>{dim}); }
 
 Tensor norm(const Tensor& x, double p) { return vector_norm(x, p, {}, false); }
-Tensor norm(const Tensor& x, std::optional<double> p, std::vector<int64_t> dims, bool keepdim) {
+Tensor norm(const Tensor& x, std::optional<double> p, IntArrayRef dims_ref, bool keepdim) {
+  Shape dims = dims_ref.vec();  // owned: the argument may be a braced list
   return vector_norm(x, p.value_or(2.0), std::move(dims), keepdim);
 }
 
-Tensor logsumexp(const Tensor& x, std::vector<int64_t> dims, bool keepdim) { return log_sum_exp(x, std::move(dims), keepdim); }
+Tensor logsumexp(const Tensor& x, IntArrayRef dims, bool keepdim) { return log_sum_exp(x, std::move(dims), keepdim); }
 
 Tensor any(const Tensor& x) {
   check_defined("any", x);
@@ -771,33 +776,39 @@ std::tuple<Tensor, Tensor> Tensor::max(int64_t dim, bool keepdim) const { return
 std::tuple<Tensor, Tensor> Tensor::min(int64_t dim, bool keepdim) const { return xgrad::min(*this, dim, keepdim); }
 Tensor Tensor::argmax(std::optional<int64_t> dim, bool keepdim) const { return xgrad::argmax(*this, dim, keepdim); }
 Tensor Tensor::argmin(std::optional<int64_t> dim, bool keepdim) const { return xgrad::argmin(*this, dim, keepdim); }
-Tensor Tensor::amax(std::vector<int64_t> dims, bool keepdim) const { return xgrad::amax(*this, std::move(dims), keepdim); }
-Tensor Tensor::amin(std::vector<int64_t> dims, bool keepdim) const { return xgrad::amin(*this, std::move(dims), keepdim); }
+Tensor Tensor::amax(IntArrayRef dims, bool keepdim) const { return xgrad::amax(*this, std::move(dims), keepdim); }
+Tensor Tensor::amin(IntArrayRef dims, bool keepdim) const { return xgrad::amin(*this, std::move(dims), keepdim); }
 Tensor Tensor::prod(std::optional<Dtype> dtype) const { return xgrad::prod(*this, dtype); }
 Tensor Tensor::prod(int64_t dim, bool keepdim, std::optional<Dtype> dtype) const {
   return xgrad::prod(*this, dim, keepdim, dtype);
 }
 Tensor Tensor::var(bool unbiased) const { return xgrad::var(*this, unbiased); }
-Tensor Tensor::var(std::vector<int64_t> dims, bool unbiased, bool keepdim) const {
+Tensor Tensor::var(IntArrayRef dims_ref, bool unbiased, bool keepdim) const {
+  Shape dims = dims_ref.vec();  // owned: the argument may be a braced list
   return xgrad::var(*this, std::move(dims), unbiased, keepdim);
 }
-Tensor Tensor::var(std::vector<int64_t> dims, std::optional<int64_t> correction, bool keepdim) const {
+Tensor Tensor::var(IntArrayRef dims_ref, std::optional<int64_t> correction, bool keepdim) const {
+  Shape dims = dims_ref.vec();  // owned: the argument may be a braced list
   return xgrad::var(*this, std::move(dims), correction, keepdim);
 }
 Tensor Tensor::var(int dim) const { return xgrad::var(*this, dim); }
 Tensor Tensor::std(bool unbiased) const { return xgrad::std(*this, unbiased); }
-Tensor Tensor::std(std::vector<int64_t> dims, bool unbiased, bool keepdim) const {
+Tensor Tensor::std(IntArrayRef dims_ref, bool unbiased, bool keepdim) const {
+  Shape dims = dims_ref.vec();  // owned: the argument may be a braced list
   return xgrad::std(*this, std::move(dims), unbiased, keepdim);
 }
-Tensor Tensor::std(std::vector<int64_t> dims, std::optional<int64_t> correction, bool keepdim) const {
+Tensor Tensor::std(IntArrayRef dims_ref, std::optional<int64_t> correction, bool keepdim) const {
+  Shape dims = dims_ref.vec();  // owned: the argument may be a braced list
   return xgrad::std(*this, std::move(dims), correction, keepdim);
 }
 Tensor Tensor::std(int dim) const { return xgrad::std(*this, dim); }
 Tensor Tensor::norm(double p) const { return xgrad::norm(*this, p); }
-Tensor Tensor::norm(std::optional<double> p, std::vector<int64_t> dims, bool keepdim) const {
+Tensor Tensor::norm(std::optional<double> p, IntArrayRef dims_ref, bool keepdim) const {
+  Shape dims = dims_ref.vec();  // owned: the argument may be a braced list
   return xgrad::norm(*this, p, std::move(dims), keepdim);
 }
-Tensor Tensor::logsumexp(std::vector<int64_t> dims, bool keepdim) const {
+Tensor Tensor::logsumexp(IntArrayRef dims_ref, bool keepdim) const {
+  Shape dims = dims_ref.vec();  // owned: the argument may be a braced list
   return xgrad::logsumexp(*this, std::move(dims), keepdim);
 }
 Tensor Tensor::cumsum(int64_t dim, std::optional<Dtype> dtype) const { return xgrad::cumsum(*this, dim, dtype); }

@@ -86,6 +86,25 @@ Tensor index_add_zeros(const Tensor& grad, const Shape& shape, int64_t dim, cons
   return out;
 }
 
+// As torch.index_select: the index is 0-d or 1-d, of an integer dtype, and never negative.
+Tensor index_select(const Tensor& x, int64_t dim, const Tensor& index) {
+  check_defined("index_select", x);
+  check_defined("index_select", index);
+  if (index.dtype() != kInt64 && index.dtype() != kInt32)
+    throw TypeError("index_select: expected an int64 or int32 index, got " + std::string(dtype_name(index.dtype())));
+  if (index.dim() > 1)
+    throw IndexError("index_select: the index must be 0-d or 1-d, got shape " + shape_string(index.shape()));
+  std::vector<int64_t> indices = index.to_vector<int64_t>();
+  const int64_t extent = x.dim() == 0 ? 1 : x.size(dim);
+  for (int64_t i : indices)
+    if (i < 0 || i >= extent)
+      throw IndexError("index_select: index " + std::to_string(i) + " is out of range for dimension " +
+                       std::to_string(dim) + " of a tensor of shape " + shape_string(x.shape()));
+  return index_select(x, dim, std::move(indices));
+}
+
+Tensor Tensor::index_select(int64_t dim, const Tensor& index) const { return xgrad::index_select(*this, dim, index); }
+
 Tensor Tensor::index_select(int64_t dim, std::vector<int64_t> indices) const {
   return xgrad::index_select(*this, dim, std::move(indices));
 }

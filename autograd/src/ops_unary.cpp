@@ -60,7 +60,7 @@ template <class Scalar, class Vector>
 Tensor map_math(const char* op, const Tensor& x_in, Scalar scalar, Vector vector) {
   check_defined(op, x_in);
   Tensor hold, as_float;
-  const Tensor& x = dense(is_floating_point(x_in.dtype()) ? x_in : (as_float = x_in.to(kFloat32)), hold);
+  const Tensor& x = dense(is_floating_point(x_in.dtype()) ? x_in : (as_float = x_in.to(get_default_dtype())), hold);
   Tensor out = make_tensor(x.shape(), x.dtype());
   XG_DISPATCH(x.dtype(), math_kernel<T>(*x.impl(), *out.impl(), scalar, vector));
   return out;

@@ -337,7 +337,8 @@ Tensor Tensor::diagonal(int64_t offset, int64_t dim1, int64_t dim2) const {
                       diagonal_of(logical_geometry(shape()), offset, dim1, dim2));
 }
 
-Tensor Tensor::permute(std::vector<int64_t> dims) const {
+Tensor Tensor::permute(IntArrayRef dims_ref) const {
+  Shape dims = dims_ref.vec();  // owned: the argument may be a braced list
   check_defined("permute", *this);
   dims = checked_permutation(std::move(dims), this->dim());
   Geometry g = permuted(*impl(), dims);
@@ -374,7 +375,8 @@ Tensor Tensor::t() const {
   return xgrad::transpose(*this, 0, -1);
 }
 
-Tensor Tensor::expand(Shape sizes) const {
+Tensor Tensor::expand(IntArrayRef sizes_in) const {
+  Shape sizes = sizes_in.vec();
   check_defined("expand", *this);
   const Shape& from = shape();
   if (sizes.size() < from.size())
@@ -419,9 +421,9 @@ Tensor Tensor::expand_as(const Tensor& other) const {
   return expand(other.shape());
 }
 
-Tensor reshape(const Tensor& x, Shape shape) { return reshaped("reshape", x, std::move(shape), true); }
-Tensor Tensor::reshape(Shape shape) const { return reshaped("reshape", *this, std::move(shape), true); }
-Tensor Tensor::view(Shape shape) const { return reshaped("view", *this, std::move(shape), false); }
+Tensor reshape(const Tensor& x, IntArrayRef shape) { return reshaped("reshape", x, std::move(shape), true); }
+Tensor Tensor::reshape(IntArrayRef shape) const { return reshaped("reshape", *this, std::move(shape), true); }
+Tensor Tensor::view(IntArrayRef shape) const { return reshaped("view", *this, std::move(shape), false); }
 Tensor Tensor::view_as(const Tensor& other) const {
   check_defined("view_as", other);
   return view(other.shape());
@@ -469,7 +471,7 @@ Tensor Tensor::squeeze(int64_t dim) const {
 Tensor unsqueeze(const Tensor& x, int64_t dim) { return x.unsqueeze(dim); }
 Tensor squeeze(const Tensor& x) { return x.squeeze(); }
 Tensor squeeze(const Tensor& x, int64_t dim) { return x.squeeze(dim); }
-Tensor permute(const Tensor& x, std::vector<int64_t> dims) { return x.permute(std::move(dims)); }
+Tensor permute(const Tensor& x, IntArrayRef dims) { return x.permute(std::move(dims)); }
 Tensor select(const Tensor& x, int64_t dim, int64_t index) { return x.select(dim, index); }
 Tensor narrow(const Tensor& x, int64_t dim, int64_t start, int64_t length) { return x.narrow(dim, start, length); }
 Tensor diagonal(const Tensor& x, int64_t offset, int64_t dim1, int64_t dim2) { return x.diagonal(offset, dim1, dim2); }

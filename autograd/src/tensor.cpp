@@ -1,5 +1,6 @@
 // The Tensor handle, tensor bodies, factories, printing and grad mode.
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstring>
 #include <iomanip>
@@ -47,12 +48,31 @@ Storage* Storage::allocate(size_t bytes) {
   Storage* storage = ::new (memory) Storage();
   uintptr_t start = reinterpret_cast<uintptr_t>(memory) + sizeof(Storage);
   uintptr_t aligned = (start + kAlignment - 1) & ~static_cast<uintptr_t>(kAlignment - 1);
-  storage->offset = static_cast<uint32_t>(aligned - reinterpret_cast<uintptr_t>(memory));
+  storage->offset = static_cast<std::ptrdiff_t>(aligned - reinterpret_cast<uintptr_t>(memory));
   storage->bytes = bytes;
   return storage;
 }
 
+Storage* Storage::borrow(void* data, size_t bytes, std::function<void(void*)> deleter) {
+  std::unique_ptr<std::function<void(void*)>> owned;
+  if (deleter) owned = std::make_unique<std::function<void(void*)>>(std::move(deleter));
+  Storage* storage = ::new (pool_allocate(sizeof(Storage))) Storage();
+  storage->offset = static_cast<std::ptrdiff_t>(reinterpret_cast<uintptr_t>(data) - reinterpret_cast<uintptr_t>(storage));
+  storage->bytes = bytes;
+  storage->borrowed = true;
+  storage->deleter = owned.release();
+  return storage;
+}
+
 void Storage::destroy() {
+  if (borrowed) {
+    std::unique_ptr<std::function<void(void*)>> deleter_of_data(deleter);
+    void* memory = data();
+    this->~Storage();
+    pool_free(this, sizeof(Storage));
+    if (deleter_of_data) (*deleter_of_data)(memory);
+    return;
+  }
   size_t total = block_size(bytes);
   this->~Storage();
   pool_free(this, total);
@@ -500,7 +520,8 @@ static Tensor finish(Tensor tensor, const TensorOptions& options) {
   return tensor;
 }
 
-Tensor tensor(std::vector<double> values, Shape shape, TensorOptions options) {
+Tensor tensor(std::vector<double> values, IntArrayRef shape_ref, TensorOptions options) {
+  Shape shape = shape_ref.vec();  // owned: the argument may be a braced list
   check_device("tensor", options);
   int64_t count = checked_numel(shape, "tensor");
   if (count != static_cast<int64_t>(values.size()))
@@ -513,10 +534,155 @@ Tensor tensor(std::vector<double> values, Shape shape, TensorOptions options) {
   });
   return finish(result, options);
 }
-Tensor tensor(std::vector<double> values, TensorOptions options) {
-  Shape shape{static_cast<int64_t>(values.size())};
-  return tensor(std::move(values), shape, options);
+
+// ---------------------------------------------------------------- default dtype, tensor(...)
+
+namespace {
+std::atomic<Dtype> default_dtype_value{kFloat32};
+}  // namespace
+
+Dtype get_default_dtype() { return default_dtype_value.load(std::memory_order_relaxed); }
+
+void set_default_dtype(Dtype dtype) {
+  if (!is_floating_point(dtype))
+    throw TypeError(std::string("set_default_dtype: only floating-point types are supported as the default type, got ") +
+                    dtype_name(dtype));
+  default_dtype_value.store(dtype, std::memory_order_relaxed);
 }
+
+namespace {
+const char* written_name(TensorDataContainer::Written written) {
+  static const char* const names[] = {"Bool", "Byte", "Char", "Short", "Int", "Long", "Float", "Double"};
+  return names[static_cast<int>(written)];
+}
+bool is_floating_written(TensorDataContainer::Written written) {
+  return written == TensorDataContainer::Written::Float || written == TensorDataContainer::Written::Double;
+}
+
+// Values [begin, begin + numel(sizes)) as nested braces, as LibTorch prints a TensorDataContainer.
+void print_nested(std::ostream& out, const std::vector<Scalar>& values, const Shape& sizes, size_t dim, size_t& next) {
+  if (dim == sizes.size()) {
+    const Scalar& value = values[next++];
+    if (value.isBoolean()) out << value.toBool();
+    else out << value;
+    return;
+  }
+  out << "{";
+  for (int64_t i = 0; i < sizes[dim]; ++i) {
+    if (i > 0) out << ", ";
+    print_nested(out, values, sizes, dim + 1, next);
+  }
+  out << "}";
+}
+}  // namespace
+
+std::ostream& operator<<(std::ostream& out, const TensorDataContainer& data) {
+  size_t next = 0;
+  print_nested(out, data.values_, data.sizes_, 0, next);
+  return out;
+}
+
+TensorDataContainer::TensorDataContainer() : sizes_{0}, written_(Written::Float) {}
+
+TensorDataContainer::TensorDataContainer(const std::vector<bool>& values)
+    : sizes_{static_cast<int64_t>(values.size())}, written_(Written::Bool) {
+  values_.reserve(values.size());
+  for (bool value : values) values_.emplace_back(value);
+}
+
+TensorDataContainer::TensorDataContainer(std::initializer_list<TensorDataContainer> list) : written_(Written::Float) {
+  sizes_ = {static_cast<int64_t>(list.size())};
+  if (list.size() == 0) return;
+  const TensorDataContainer& first = *list.begin();
+  written_ = first.written_;
+  for (const TensorDataContainer& element : list) {
+    if (element.sizes_ != first.sizes_)
+      throw ValueError("tensor: Expected all sub-lists to have sizes: " + str(Join(", ", first.sizes_)) + " (e.g. " +
+                       str(first) + "), but got sub-list " + str(element) + " with sizes: " +
+                       str(Join(", ", element.sizes_)));
+    if (element.written_ != first.written_) {
+      if (is_floating_written(element.written_) && is_floating_written(first.written_)) {
+        written_ = Written::Double;  // float literals (NAN, INFINITY) among doubles
+      } else {
+        throw TypeError(std::string("tensor: Expected all elements of the tensor to have the same scalar type: ") +
+                        written_name(first.written_) + ", but got element of scalar type: " +
+                        written_name(element.written_) + " (write every number of a braced list the same way, e.g. {1.0, 2.5})");
+      }
+    }
+  }
+  sizes_.insert(sizes_.end(), first.sizes_.begin(), first.sizes_.end());
+  values_.reserve(list.size() * first.values_.size());
+  for (const TensorDataContainer& element : list) values_.insert(values_.end(), element.values_.begin(), element.values_.end());
+}
+
+// As torch.tensor: integers give int64, bools bool, floating values the default dtype.
+Dtype TensorDataContainer::scalar_type() const {
+  if (written_ == Written::Bool) return kBool;
+  return is_floating_written(written_) ? get_default_dtype() : kInt64;
+}
+
+Tensor TensorDataContainer::convert_to_tensor(TensorOptions options) const {
+  check_device("tensor", options);
+  const Dtype dtype = options.has_dtype() ? options.dtype() : scalar_type();
+  Tensor result = make_tensor(sizes_, dtype);
+  XG_DISPATCH_ALL(dtype, {
+    T* data = result.impl()->data<T>();
+    for (size_t i = 0; i < values_.size(); ++i) {
+      check_fill_value("tensor", values_[i], dtype);
+      data[i] = values_[i].to<T>();
+    }
+  });
+  if (options.requires_grad()) result.requires_grad_(true);
+  return result;
+}
+
+Tensor tensor(const TensorDataContainer& values, TensorOptions options) { return values.convert_to_tensor(options); }
+
+// ---------------------------------------------------------------- from_blob
+
+Tensor from_blob(void* data, IntArrayRef sizes, IntArrayRef strides, const std::function<void(void*)>& deleter,
+                 const TensorOptions& options) {
+  check_device("from_blob", options);
+  const Shape shape = sizes.vec();
+  const int64_t count = checked_numel(shape, "from_blob");
+  const Dtype dtype = options.dtype();
+  const size_t element = dtype_size(dtype);
+  if (strides.size() != shape.size())
+    throw Error("from_blob: " + std::to_string(strides.size()) + " strides given for a shape of " +
+                std::to_string(shape.size()) + " dimensions " + shape_string(shape));
+  if (data == nullptr && count > 0) throw Error("from_blob: null data for a tensor of shape " + shape_string(shape));
+  if (reinterpret_cast<uintptr_t>(data) % element != 0)
+    throw Error(std::string("from_blob: the data is not aligned to ") + std::to_string(element) + " bytes, as a " +
+                dtype_name(dtype) + " tensor needs");
+  // The elements reached: one past the largest offset.
+  int64_t extent = count > 0 ? 1 : 0;
+  for (size_t d = 0; d < shape.size(); ++d) {
+    if (strides[d] < 0)
+      throw Error("from_blob: negative stride " + std::to_string(strides[d]) + " in dimension " + std::to_string(d));
+    if (count > 0) extent += (shape[d] - 1) * strides[d];
+  }
+  Ref<Storage> storage(Storage::borrow(data, static_cast<size_t>(extent) * element, deleter));
+  TensorImpl* impl = new TensorImpl(std::move(storage), shape, dtype);
+  retain(impl);
+  Tensor result(impl);
+  const Shape row_major = contiguous_strides(shape);
+  bool contiguous = true;
+  for (size_t d = 0; d < shape.size(); ++d) contiguous &= shape[d] == 1 || strides[d] == row_major[d];
+  if (!contiguous) result.impl()->layout_for().strides = strides.vec();
+  return finish(result, options);
+}
+
+Tensor from_blob(void* data, IntArrayRef sizes, const std::function<void(void*)>& deleter, const TensorOptions& options) {
+  const Shape shape = sizes.vec();
+  return from_blob(data, shape, contiguous_strides(shape), deleter, options);
+}
+Tensor from_blob(void* data, IntArrayRef sizes, IntArrayRef strides, const TensorOptions& options) {
+  return from_blob(data, sizes, strides, std::function<void(void*)>(), options);
+}
+Tensor from_blob(void* data, IntArrayRef sizes, const TensorOptions& options) {
+  return from_blob(data, sizes, std::function<void(void*)>(), options);
+}
+
 // A new tensor of a user-given shape: errors name the factory the user called.
 static Tensor make_for(const char* op, Shape shape, Dtype dtype) {
   checked_numel(shape, op);
@@ -532,13 +698,14 @@ static Tensor filled(const char* op, Shape shape, const Scalar& value, TensorOpt
 }
 
 Tensor scalar_tensor(Scalar value, TensorOptions options) { return filled("scalar_tensor", {}, value, options); }
-Tensor empty(Shape shape, TensorOptions options) { return finish(make_for("empty", shape, options.dtype()), options); }
-Tensor full(Shape shape, Scalar value, TensorOptions options) {
-  if (!options.has_dtype()) options = options.dtype(value.isBoolean() ? kBool : value.isIntegral(false) ? kInt64 : kFloat32);
+Tensor empty(IntArrayRef shape, TensorOptions options) { return finish(make_for("empty", shape, options.dtype()), options); }
+Tensor full(IntArrayRef shape_ref, Scalar value, TensorOptions options) {
+  Shape shape = shape_ref.vec();  // owned: the argument may be a braced list
+  if (!options.has_dtype()) options = options.dtype(value.isBoolean() ? kBool : value.isIntegral(false) ? kInt64 : get_default_dtype());
   return filled("full", std::move(shape), value, options);
 }
-Tensor zeros(Shape shape, TensorOptions options) { return filled("zeros", std::move(shape), 0, options); }
-Tensor ones(Shape shape, TensorOptions options) { return filled("ones", std::move(shape), 1, options); }
+Tensor zeros(IntArrayRef shape, TensorOptions options) { return filled("zeros", std::move(shape), 0, options); }
+Tensor ones(IntArrayRef shape, TensorOptions options) { return filled("ones", std::move(shape), 1, options); }
 Tensor zeros_like(const Tensor& like, TensorOptions options) {
   return zeros(checked(like, "zeros_like").shape, options);
 }
@@ -553,24 +720,53 @@ static Tensor filled_like(const Tensor& like, const char* op, int value) {
 Tensor zeros_like(const Tensor& like) { return filled_like(like, "zeros_like", 0); }
 Tensor ones_like(const Tensor& like) { return filled_like(like, "ones_like", 1); }
 
-Tensor arange(double start, double end, double step, TensorOptions options) {
+Tensor arange(Scalar end, TensorOptions options) { return arange(0, end, 1, options); }
+Tensor arange(Scalar start, Scalar end, TensorOptions options) { return arange(start, end, 1, options); }
+
+Tensor arange(Scalar start, Scalar end, Scalar step, TensorOptions options) {
   check_device("arange", options);
-  if (step == 0 || !std::isfinite(start) || !std::isfinite(end) || !std::isfinite(step))
-    throw Error("arange: step must be nonzero and bounds finite");
-  double span = std::ceil((end - start) / step);
+  const bool integral = !start.isFloatingPoint() && !end.isFloatingPoint() && !step.isFloatingPoint();
+  if (!options.has_dtype()) options = options.dtype(integral ? kInt64 : get_default_dtype());
+  const double first = start.toDouble(), last = end.toDouble(), delta = step.toDouble();
+  if (delta == 0 || !std::isfinite(first) || !std::isfinite(last) || !std::isfinite(delta))
+    throw Error("arange: step must be nonzero and bounds finite, got start " + str(start) + ", end " + str(end) +
+                ", step " + str(step));
+  if ((last - first) * delta < 0)
+    throw Error("arange: upper bound and larger bound inconsistent with step sign (start " + str(start) + ", end " +
+                str(end) + ", step " + str(step) + ")");
+  const double span = std::ceil((last - first) / delta);
   if (span > 4.0e18) throw std::length_error("arange: the range has too many elements");
   int64_t count = span > 0 ? static_cast<int64_t>(span) : 0;
-  Tensor result = make_tensor({count}, options.dtype());
-  XG_DISPATCH_ALL(options.dtype(), {
+  if (integral) {  // exactly, where doubles cannot tell the bounds apart (beyond 2^53)
+    const __int128 difference = static_cast<__int128>(end.toLong()) - start.toLong(), by = step.toLong();
+    if ((difference < 0 && by > 0) || (difference > 0 && by < 0))
+      throw Error("arange: upper bound and larger bound inconsistent with step sign (start " + str(start) + ", end " +
+                  str(end) + ", step " + str(step) + ")");
+    const __int128 whole = difference / by;
+    count = static_cast<int64_t>(whole + (whole * by != difference ? 1 : 0));
+  }
+  const Dtype dtype = options.dtype();
+  if (count > 0) {
+    check_fill_value("arange", start, dtype);
+    check_fill_value("arange", Scalar(first + static_cast<double>(count - 1) * delta), dtype);
+  }
+  Tensor result = make_tensor({count}, dtype);
+  XG_DISPATCH_ALL(dtype, {
     T* data = result.impl()->data<T>();
-    for (int64_t i = 0; i < count; ++i) data[i] = static_cast<T>(start + static_cast<double>(i) * step);
+    if (integral && !is_floating_point(dtype)) {  // exact integer steps, whatever the magnitude
+      const int64_t from = start.toLong(), by = step.toLong();
+      for (int64_t i = 0; i < count; ++i) data[i] = static_cast<T>(from + i * by);
+    } else {
+      for (int64_t i = 0; i < count; ++i) data[i] = static_cast<T>(first + static_cast<double>(i) * delta);
+    }
   });
   return finish(result, options);
 }
 
-Tensor linspace(double start, double end, int64_t steps, TensorOptions options) {
+Tensor linspace(Scalar start_value, Scalar end_value, int64_t steps, TensorOptions options) {
   check_device("linspace", options);
-  if (steps < 0) throw Error("linspace: number of steps must be non-negative");
+  if (steps < 0) throw Error("linspace: number of steps must be non-negative, got " + std::to_string(steps));
+  const double start = start_value.toDouble(), end = end_value.toDouble();
   Tensor result = make_for("linspace", {steps}, options.dtype());
   double step = steps > 1 ? (end - start) / static_cast<double>(steps - 1) : 0.0;
   XG_DISPATCH(options.dtype(), {
@@ -590,7 +786,8 @@ std::mt19937_64& generator() {
 }
 void manual_seed(uint64_t seed) { generator().seed(seed); }
 
-Tensor rand(Shape shape, TensorOptions options) {
+Tensor rand(IntArrayRef shape_ref, TensorOptions options) {
+  Shape shape = shape_ref.vec();  // owned: the argument may be a braced list
   check_device("rand", options);
   Tensor result = make_for("rand", shape, options.dtype());
   std::uniform_real_distribution<double> uniform(0.0, 1.0);
@@ -604,7 +801,8 @@ Tensor rand(Shape shape, TensorOptions options) {
   return finish(result, options);
 }
 
-Tensor randn(Shape shape, TensorOptions options) {
+Tensor randn(IntArrayRef shape_ref, TensorOptions options) {
+  Shape shape = shape_ref.vec();  // owned: the argument may be a braced list
   check_device("randn", options);
   Tensor result = make_for("randn", shape, options.dtype());
   std::normal_distribution<double> normal(0.0, 1.0);

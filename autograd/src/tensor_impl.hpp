@@ -3,6 +3,7 @@
 
 #include <atomic>
 #include <cstddef>
+#include <functional>
 #include <cstdint>
 #include <memory>
 #include <vector>
@@ -82,12 +83,18 @@ class Ref {
 // writes (as in PyTorch).
 struct Storage final : RefCounted {
   static Storage* allocate(size_t bytes);
+  // Memory the caller owns (from_blob): `deleter` (may be empty) runs on it when the storage dies.
+  static Storage* borrow(void* data, size_t bytes, std::function<void(void*)> deleter);
   void destroy() override;
+  // One addition for both kinds, so kernels never branch: the data follows the header, or (borrowed)
+  // lies anywhere, at a distance from the header.
   void* data() { return reinterpret_cast<char*>(this) + offset; }
   size_t bytes = 0;
   std::atomic<uint32_t> version{0};
   std::atomic<int32_t> views{0};  // tensor bodies using this storage (saved-tensor references not counted)
-  uint32_t offset = 0;
+  std::ptrdiff_t offset = 0;
+  std::function<void(void*)>* deleter = nullptr;  // borrowed memory only (owned)
+  bool borrowed = false;
   static constexpr size_t kAlignment = 64;
   static size_t block_size(size_t bytes) { return sizeof(Storage) + kAlignment - 1 + bytes; }
 };

@@ -177,3 +177,89 @@ TEST_CASE("C++ numbers keep their kind, as LibTorch's Scalar: 2 and 2.0 promote 
   CHECK(xg::Scalar(2.5).toLong() == 2);
   CHECK(xg::Scalar(true).isBoolean());
 }
+
+namespace {
+// Restores the default dtype even when a check throws.
+struct DefaultDtype {
+  explicit DefaultDtype(xg::Dtype dtype) : previous(xg::get_default_dtype()) { xg::set_default_dtype(dtype); }
+  ~DefaultDtype() { xg::set_default_dtype(previous); }
+  xg::Dtype previous;
+};
+}  // namespace
+
+// Dtypes as torch.tensor / LibTorch's TensorDataContainer give them (torch 1.13: torch.tensor([1, 2]) is
+// int64, torch.tensor([1.5]) float32, torch.tensor(True) bool; LibTorch's messages for irregular lists).
+TEST_CASE("tensor() from numbers, braced lists, vectors and ArrayRefs takes LibTorch's dtypes and shapes") {
+  CHECK(xg::tensor(123).dtype() == xg::kInt64);
+  CHECK(xg::tensor(123).dim() == 0);
+  CHECK(xg::tensor(123.456f).dtype() == xg::kFloat32);
+  CHECK(xg::tensor(123.456).dtype() == xg::kFloat32);  // the default dtype, not double
+  CHECK(xg::tensor(true).dtype() == xg::kBool);
+  CHECK(xg::tensor({true, false}).to_vector<bool>() == std::vector<bool>{true, false});
+  CHECK(xg::tensor({1, 2, 3}).dtype() == xg::kInt64);
+  CHECK(xg::tensor({int64_t(1) << 62}).item<int64_t>() == int64_t(1) << 62);  // exact, never through a double
+  CHECK(xg::tensor(std::vector<int>{1, 2, 3}).dtype() == xg::kInt64);
+  CHECK(xg::tensor(xg::ArrayRef<float>({1.5f, 2.25f})).dtype() == xg::kFloat32);
+  CHECK(xg::tensor(std::vector<double>{1.5, 2.25}).to_vector<double>() == std::vector<double>{1.5, 2.25});
+  CHECK(xg::tensor({1.0, NAN}).dtype() == xg::kFloat32);  // NAN is a float literal: float and double may mix
+  const xg::Tensor nested = xg::tensor({{1, 2}, {3, 4}});
+  CHECK(nested.shape() == xg::Shape{2, 2});
+  CHECK(nested.to_vector<int64_t>() == std::vector<int64_t>{1, 2, 3, 4});
+  CHECK(xg::tensor({{{{1}}}}).shape() == xg::Shape{1, 1, 1, 1});
+  CHECK(xg::tensor({}).shape() == xg::Shape{0});
+  CHECK(xg::tensor({}).dtype() == xg::kFloat32);
+  CHECK(xg::tensor({{}, {}}).shape() == xg::Shape{2, 0});
+  // Options convert and may ask for gradients.
+  const xg::Tensor doubles = xg::tensor({{1, 2}}, xg::dtype(xg::kFloat64).requires_grad(true));
+  CHECK(doubles.dtype() == xg::kFloat64);
+  CHECK(doubles.requires_grad());
+  CHECK(xg::tensor({1.7, -1.7}, xg::kInt64).to_vector<int64_t>() == std::vector<int64_t>{1, -1});
+  CHECK_THROWS_WITH_AS(xg::tensor({1e30}, xg::kInt32), doctest::Contains("tensor: value"), xg::Error);
+  CHECK_THROWS_WITH_AS(xg::tensor({{{2, 3, 4}, {{5, 6}, {7}}}}),
+                       doctest::Contains("Expected all sub-lists to have sizes: 2 (e.g. {5, 6}), but got sub-list {7} with sizes: 1"),
+                       xg::ValueError);
+  CHECK_THROWS_WITH_AS(xg::tensor({{{1, 2.0}, {1, 2.0}}}),
+                       doctest::Contains("Expected all elements of the tensor to have the same scalar type: Int, but got element of scalar type: Double"),
+                       xg::TypeError);
+  CHECK_THROWS_WITH_AS(xg::tensor({{{true}, {2}}}),
+                       doctest::Contains("same scalar type: Bool, but got element of scalar type: Int"), xg::TypeError);
+  CHECK_THROWS_AS(xg::tensor({1, 2}, xg::kCUDA), xg::Error);
+  // xgrad's shorthand with a shape: values are numbers, the dtype the default one.
+  CHECK(xg::tensor({1, 2, 3, 4}, {2, 2}).dtype() == xg::kFloat32);
+}
+
+TEST_CASE("arange infers int64 from integer bounds and the default dtype otherwise, as LibTorch's") {
+  CHECK(xg::arange(5).dtype() == xg::kInt64);
+  CHECK(xg::arange(5).to_vector<int64_t>() == std::vector<int64_t>{0, 1, 2, 3, 4});
+  CHECK(xg::arange(0, 10, 3).to_vector<int64_t>() == std::vector<int64_t>{0, 3, 6, 9});
+  CHECK(xg::arange(1, 3, xg::kInt32).dtype() == xg::kInt32);
+  CHECK(xg::arange(0.0, 1.0, 0.25).dtype() == xg::kFloat32);
+  CHECK(xg::arange(0, 1, 0.25).to_vector<double>() == std::vector<double>{0, 0.25, 0.5, 0.75});
+  CHECK(xg::arange(4.0).dtype() == xg::kFloat32);
+  const int64_t big = (int64_t(1) << 60) + 1;  // exact integer steps beyond double precision
+  CHECK(xg::arange(big, big + 3).to_vector<int64_t>() == std::vector<int64_t>{big, big + 1, big + 2});
+  CHECK(xg::arange(3, 3).numel() == 0);
+  CHECK_THROWS_AS(xg::arange(big + 1, big), xg::Error);
+  CHECK_THROWS_WITH_AS(xg::arange(5, 0), doctest::Contains("arange: upper bound and larger bound inconsistent"), xg::Error);
+  CHECK_THROWS_AS(xg::arange(0, 5, 1, xg::requires_grad()), xg::Error);  // int64 cannot require grad (torch too)
+}
+
+TEST_CASE("set_default_dtype changes what floating factories, tensor() and int-to-float promotion give") {
+  CHECK(xg::get_default_dtype() == xg::kFloat32);
+  {
+    DefaultDtype scope(xg::kFloat64);
+    CHECK(xg::typeMetaToScalarType(xg::get_default_dtype()) == xg::kFloat64);
+    CHECK(xg::zeros({2}).dtype() == xg::kFloat64);
+    CHECK(xg::randn({2}).dtype() == xg::kFloat64);
+    CHECK(xg::tensor({1.5}).dtype() == xg::kFloat64);
+    CHECK(xg::tensor({1}).dtype() == xg::kInt64);
+    CHECK(xg::full({1}, 2.5).dtype() == xg::kFloat64);
+    CHECK(xg::arange(0.0, 2.0).dtype() == xg::kFloat64);
+    CHECK((xg::tensor({1, 2}) * 0.5).dtype() == xg::kFloat64);  // int64 * floating number
+    CHECK((xg::tensor({1, 2}) / xg::tensor({2, 2})).dtype() == xg::kFloat64);
+    CHECK(xg::tensor({1, 2}).exp().dtype() == xg::kFloat64);
+  }
+  CHECK(xg::zeros({2}).dtype() == xg::kFloat32);
+  CHECK_THROWS_AS(xg::set_default_dtype(xg::kInt64), xg::TypeError);
+  CHECK(xg::get_default_dtype() == xg::kFloat32);
+}

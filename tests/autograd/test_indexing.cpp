@@ -123,14 +123,14 @@ TEST_CASE("index_put_ with several tensors and on strided tensors, as PyTorch") 
 }
 
 TEST_CASE("gradients through several index tensors equal PyTorch's") {
-  xg::Tensor a = xg::arange(0, 12, 1, xg::TensorOptions().requires_grad(true));
+  xg::Tensor a = xg::arange(0.0, 12.0, 1.0, xg::TensorOptions().requires_grad(true));
   xg::Tensor b = a.reshape({3, 4}) * 1;
   xg::Tensor v = xg::tensor({10.0, 20.0}, xg::requires_grad());
   b.index_put_({longs({0, 2}, {2}), longs({1, 3}, {2})}, v);
-  (b * xg::arange(0, 12).reshape({3, 4})).sum().backward();
+  (b * xg::arange(0.0, 12.0).reshape({3, 4})).sum().backward();
   check_values(a.grad(), {0, 0, 2, 3, 4, 5, 6, 7, 8, 9, 10, 0});
   check_values(v.grad(), {1, 11});
-  xg::Tensor c = xg::arange(0, 12, 1, xg::TensorOptions().requires_grad(true));
+  xg::Tensor c = xg::arange(0.0, 12.0, 1.0, xg::TensorOptions().requires_grad(true));
   (c.reshape({3, 4}).index({longs({0, 0, 2}, {3}), longs({1, 1, 3}, {3})}) * xg::tensor({1.0, 2.0, 3.0})).sum().backward();
   check_values(c.grad(), {0, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3});  // repeated positions accumulate
   auto f = [](const std::vector<xg::Tensor>& in) {

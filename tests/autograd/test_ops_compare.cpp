@@ -97,7 +97,7 @@ TEST_CASE("comparisons broadcast, promote and return bool tensors, as PyTorch") 
   EXPECT_BOOL(6 != a, {2, 3}, {1, 1, 1, 1, 1, 0});
   // [3, 1] against [3]: [3, 3] (torch: a[0].reshape(3, 1) <= a[1])
   EXPECT_BOOL(a[0].reshape({3, 1}) <= a[1], {3, 3}, {1, 1, 1, 1, 1, 1, 0, 0, 0});
-  CHECK_THROWS_AS(xg::tensor({1, 2}) == xg::tensor({1, 2, 3}), std::invalid_argument);
+  CHECK_THROWS_AS(xg::tensor({1.0, 2.0}) == xg::tensor({1.0, 2.0, 3.0}), std::invalid_argument);
 }
 
 TEST_CASE("comparisons with numbers use PyTorch's promotion") {
@@ -119,7 +119,7 @@ TEST_CASE("comparisons with numbers use PyTorch's promotion") {
   EXPECT_BOOL(b < 0.5, {2}, {0, 1});
   EXPECT_BOOL(xg::lt(b, xg::tensor({0.5, -0.5})), {2}, {0, 0});
   // float32 against a number beyond its range: the number becomes infinity, as in PyTorch.
-  EXPECT_BOOL(xg::tensor({1, 3e38}) < 1e39, {2}, {1, 1});
+  EXPECT_BOOL(xg::tensor({1.0, 3e38}) < 1e39, {2}, {1, 1});
   CHECK_THROWS_AS(xg::Tensor() == 1.0, std::invalid_argument);
 }
 
@@ -133,7 +133,7 @@ TEST_CASE("comparisons read strided and expanded inputs in place") {
   xg::Tensor expected = view.contiguous();
   CHECK((view == expected).all().item<bool>());
   CHECK((view.gt(expected - 0.5)).all().item<bool>());
-  xg::Tensor row = xg::tensor({1, 2, 3}).expand({4, 3});
+  xg::Tensor row = xg::tensor({1.0, 2.0, 3.0}).expand({4, 3});
   EXPECT_BOOL(row >= 2, {4, 3}, {0, 1, 1, 0, 1, 1, 0, 1, 1, 0, 1, 1});
   // Comparisons are not differentiable: the result never requires grad.
   xg::Tensor x = random_input({2, 3});
@@ -152,11 +152,11 @@ TEST_CASE("where broadcasts its three operands, promotes the values and routes g
   EXPECT(xg::where(c, 1.0, 0.0), {2}, xg::kFloat32, {1.0, 0.0});
   EXPECT(xg::where(c, 7, ints), {2}, xg::kInt64, {7, 2});
   EXPECT(xg::where(c, 7.0, ints), {2}, xg::kFloat32, {7, 2});  // torch: where(c, 7.0, ints) is float32
-  EXPECT(xg::where(c, xg::tensor({1, 2}), xg::scalar_tensor(3, xg::dtype(xg::kFloat64))), {2}, xg::kFloat32, {1, 3});
-  EXPECT(xg::where(c, xg::tensor({1, 2}), f64t({3}, {1})), {2}, xg::kFloat64, {1, 3});
-  CHECK_THROWS_WITH_AS(xg::where(xg::tensor({1, 0}), xg::tensor({1, 2}), 0.0),
+  EXPECT(xg::where(c, xg::tensor({1.0, 2.0}), xg::scalar_tensor(3, xg::dtype(xg::kFloat64))), {2}, xg::kFloat32, {1, 3});
+  EXPECT(xg::where(c, xg::tensor({1.0, 2.0}), f64t({3}, {1})), {2}, xg::kFloat64, {1, 3});
+  CHECK_THROWS_WITH_AS(xg::where(xg::tensor({1.0, 0.0}), xg::tensor({1.0, 2.0}), 0.0),
                        doctest::Contains("where: expected condition to be a bool tensor, got float32"), std::invalid_argument);
-  CHECK_THROWS_WITH_AS(xg::where(c, xg::tensor({1}), xg::tensor({1, 2, 3})), doctest::Contains("where: shapes"),
+  CHECK_THROWS_WITH_AS(xg::where(c, xg::tensor({1.0}), xg::tensor({1.0, 2.0, 3.0})), doctest::Contains("where: shapes"),
                        std::invalid_argument);
   // torch: where(c, int32 tensor, 2**40) -> "value cannot be converted to type int without overflow"
   CHECK_THROWS_AS(xg::where(c, ints.to(xg::kInt32), int64_t(1) << 40), std::invalid_argument);
@@ -196,7 +196,7 @@ TEST_CASE("masked_fill fills where the mask is true, with the tensor's dtype") {
   EXPECT(A().masked_fill(mask, -7), {2, 3}, xg::kFloat64, {-7.0, -2.0, -7.0, 0.0, 2.0, -7.0});
   EXPECT(xg::masked_fill(A(), mask, -7), {2, 3}, xg::kFloat64, {-7.0, -2.0, -7.0, 0.0, 2.0, -7.0});
   // The out-of-place op broadcasts self too.
-  EXPECT(xg::tensor({1, 2, 3}).masked_fill(mask, 0.0), {2, 3}, xg::kFloat32, {0.0, 2.0, 0.0, 1.0, 2.0, 0.0});
+  EXPECT(xg::tensor({1.0, 2.0, 3.0}).masked_fill(mask, 0.0), {2, 3}, xg::kFloat32, {0.0, 2.0, 0.0, 1.0, 2.0, 0.0});
   xg::Tensor c = bools({1, 0}, {2});
   EXPECT(xg::tensor({1, 2}, xg::dtype(xg::kInt64)).masked_fill(c, 2.5), {2}, xg::kInt64, {2, 2});
   EXPECT(bools({0, 0}, {2}).masked_fill(c, 2.5), {2}, xg::kBool, {1, 0});
@@ -204,7 +204,7 @@ TEST_CASE("masked_fill fills where the mask is true, with the tensor's dtype") {
                        doctest::Contains("cannot be converted to type int64"), std::invalid_argument);
   CHECK_THROWS_WITH_AS(A().masked_fill(mask, xg::tensor({1.0})), doctest::Contains("0-dimensional value tensor"),
                        std::invalid_argument);
-  CHECK_THROWS_WITH_AS(A().masked_fill(xg::tensor({1, 0, 1}), 0.0), doctest::Contains("masked_fill: expected the mask to be a bool"),
+  CHECK_THROWS_WITH_AS(A().masked_fill(xg::tensor({1.0, 0.0, 1.0}), 0.0), doctest::Contains("masked_fill: expected the mask to be a bool"),
                        std::invalid_argument);
   CHECK_THROWS_AS(A().masked_fill(bools({1, 0}, {2}), 0.0), std::invalid_argument);  // [2] vs [2, 3]
   CHECK_THROWS_AS(xg::tensor({1.0f}).masked_fill(c.slice(0, 0, 1), 1e39), std::invalid_argument);  // not a float32
@@ -268,8 +268,8 @@ TEST_CASE("logical ops, isnan, isinf and isfinite") {
   EXPECT_BOOL(xg::logical_xor(p, q), {2, 3}, {0, 0, 1, 1, 1, 0});
   EXPECT_BOOL(p.logical_not(), {2, 3}, {0, 1, 0, 1, 0, 1});
   EXPECT_BOOL(xg::logical_not(p.t()), {3, 2}, {0, 1, 1, 0, 0, 1});
-  CHECK_THROWS_AS(xg::logical_and(p, xg::tensor({1, 0})), std::invalid_argument);
-  xg::Tensor s = xg::tensor({1, kNan, kInf, -kInf, 0});
+  CHECK_THROWS_AS(xg::logical_and(p, xg::tensor({1.0, 0.0})), std::invalid_argument);
+  xg::Tensor s = xg::tensor({1.0, kNan, kInf, -kInf, 0.0});
   EXPECT_BOOL(s.isnan(), {5}, {0, 1, 0, 0, 0});
   EXPECT_BOOL(xg::isinf(s), {5}, {0, 0, 1, 1, 0});
   EXPECT_BOOL(s.isfinite(), {5}, {1, 0, 0, 0, 1});
@@ -307,20 +307,20 @@ TEST_CASE("isclose, allclose and equal") {
   xg::Tensor i = xg::tensor({1, 2}, xg::dtype(xg::kInt64)), j = xg::tensor({1, 3}, xg::dtype(xg::kInt64));
   EXPECT_BOOL(i.isclose(j, 0.5), {2}, {1, 1});
   EXPECT_BOOL(i.isclose(j), {2}, {1, 0});
-  CHECK_FALSE(xg::tensor({1, 2}).allclose(xg::tensor({1})));  // broadcast: 2 vs 1
+  CHECK_FALSE(xg::tensor({1.0, 2.0}).allclose(xg::tensor({1.0})));  // broadcast: 2 vs 1
   CHECK(f64t({1, 2}, {2}).allclose(f64t({1 + 1e-9, 2}, {2})));
   CHECK_FALSE(xg::tensor({kNan}).allclose(xg::tensor({kNan})));
   CHECK(xg::allclose(xg::tensor({kNan}), xg::tensor({kNan}), 1e-5, 1e-8, true));
-  CHECK_THROWS_WITH_AS(i.allclose(xg::tensor({1, 2})), doctest::Contains("allclose: dtypes int64 and float32 differ"),
+  CHECK_THROWS_WITH_AS(i.allclose(xg::tensor({1.0, 2.0})), doctest::Contains("allclose: dtypes int64 and float32 differ"),
                        std::invalid_argument);
-  CHECK_THROWS_WITH_AS(xg::tensor({1}).isclose(xg::tensor({1}), -1),
+  CHECK_THROWS_WITH_AS(xg::tensor({1.0}).isclose(xg::tensor({1.0}), -1),
                        doctest::Contains("rtol must be greater than or equal to zero"), std::invalid_argument);
-  CHECK_THROWS_AS(xg::tensor({1}).isclose(xg::tensor({1}), 1e-5, -1), std::invalid_argument);
-  CHECK_THROWS_AS(xg::tensor({1, 2}).allclose(xg::tensor({1, 2, 3})), std::invalid_argument);
+  CHECK_THROWS_AS(xg::tensor({1.0}).isclose(xg::tensor({1.0}), 1e-5, -1), std::invalid_argument);
+  CHECK_THROWS_AS(xg::tensor({1.0, 2.0}).allclose(xg::tensor({1.0, 2.0, 3.0})), std::invalid_argument);
   // torch: True True False False False
-  CHECK(xg::tensor({1, 2}).equal(f64t({1, 2}, {2})));
-  CHECK(xg::equal(i, xg::tensor({1, 2})));
-  CHECK_FALSE(xg::tensor({1, 2}).equal(xg::tensor({1, 2, 3})));
+  CHECK(xg::tensor({1.0, 2.0}).equal(f64t({1, 2}, {2})));
+  CHECK(xg::equal(i, xg::tensor({1.0, 2.0})));
+  CHECK_FALSE(xg::tensor({1.0, 2.0}).equal(xg::tensor({1.0, 2.0, 3.0})));
   CHECK_FALSE(xg::tensor({kNan}).equal(xg::tensor({kNan})));
   CHECK_FALSE(xg::ones({2, 1}).equal(xg::ones({2})));
   CHECK(A().t().equal(A().t().contiguous()));
@@ -328,7 +328,7 @@ TEST_CASE("isclose, allclose and equal") {
 }
 
 TEST_CASE("nan_to_num replaces NaN and infinities; its gradient is 0 there") {
-  xg::Tensor t = xg::tensor({1, kNan, kInf, -kInf});
+  xg::Tensor t = xg::tensor({1.0, kNan, kInf, -kInf});
   const double f32max = std::numeric_limits<float>::max(), f64max = std::numeric_limits<double>::max();
   EXPECT(t.nan_to_num(), {4}, xg::kFloat32, {1, 0, f32max, -f32max});
   EXPECT(t.to(xg::kFloat64).nan_to_num(), {4}, xg::kFloat64, {1, 0, f64max, -f64max});
@@ -339,16 +339,16 @@ TEST_CASE("nan_to_num replaces NaN and infinities; its gradient is 0 there") {
   EXPECT(grad_of([](const xg::Tensor& x) { return x.nan_to_num(); }, f64t({1, kNan, kInf, -kInf, -2}, {5})), {5}, xg::kFloat64,
          {1, 0, 0, 0, 5});
   CHECK(gradcheck([](const Inputs& in) { return (in[0].t() * in[0].t()).nan_to_num(); }, {random_input({2, 3})}));
-  xg::Tensor in_place = xg::tensor({kNan, 1});
+  xg::Tensor in_place = xg::tensor({kNan, 1.0});
   in_place.nan_to_num_(-1.0);
   EXPECT(in_place, {2}, xg::kFloat32, {-1, 1});
 }
 
 TEST_CASE("Tensor == Tensor is an element-wise comparison; handles compare with impl()") {
-  xg::Tensor a = xg::tensor({1, 2}), b = a;
+  xg::Tensor a = xg::tensor({1.0, 2.0}), b = a;
   xg::Tensor same = a == b;  // a kBool tensor, as in LibTorch
   CHECK(same.dtype() == xg::kBool);
   CHECK(same.all().item<bool>());
   CHECK(a.impl() == b.impl());
-  CHECK(a.impl() != xg::tensor({1, 2}).impl());
+  CHECK(a.impl() != xg::tensor({1.0, 2.0}).impl());
 }

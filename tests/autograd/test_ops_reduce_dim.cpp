@@ -210,7 +210,7 @@ TEST_CASE("prod: whole tensor or one dim; integers in int64; empty gives 1") {
   EXPECT(longs({3, 7, -1, 5}, {2, 2}).prod(0), {2}, xg::kInt64, {-3, 35});
   EXPECT(xg::tensor({3, 7}, xg::dtype(xg::kInt32)).prod(), {}, xg::kInt64, {21});
   EXPECT(xg::tensor({1, 1}, xg::dtype(xg::kBool)).prod(), {}, xg::kInt64, {1});
-  EXPECT(xg::tensor({1.5, 2}).prod(xg::kFloat64), {}, xg::kFloat64, {3});
+  EXPECT(xg::tensor({1.5, 2.0}).prod(xg::kFloat64), {}, xg::kFloat64, {3});
   EXPECT(xg::tensor({3, 7}, xg::dtype(xg::kInt32)).prod(0, false, xg::kInt32), {}, xg::kInt32, {21});
   EXPECT(xg::zeros({3, 0}).prod(), {}, xg::kFloat32, {1});
   EXPECT(xg::zeros({3, 0}).sum(), {}, xg::kFloat32, {0});  // the existing sum, for comparison
@@ -268,7 +268,7 @@ TEST_CASE("var and std: unbiased, biased, correction, dims, keepdim") {
   EXPECT(xg::ones({1}, xg::dtype(xg::kFloat64)).var(), {}, xg::kFloat64, {kNan});
   EXPECT(xg::ones({1}, xg::dtype(xg::kFloat64)).var(false), {}, xg::kFloat64, {0});
   EXPECT(xg::zeros({3, 0}, xg::dtype(xg::kFloat64)).var(1), {3}, xg::kFloat64, {kNan, kNan, kNan});
-  EXPECT(xg::tensor({1, 2, 3}).var(), {}, xg::kFloat32, {1});
+  EXPECT(xg::tensor({1.0, 2.0, 3.0}).var(), {}, xg::kFloat32, {1});
   CHECK_THROWS_WITH_AS(longs({1, 2}, {2}).var(), doctest::Contains("var: std and var only support floating point"),
                        std::invalid_argument);
   CHECK_THROWS_WITH_AS(longs({1, 2}, {2}).std(0), doctest::Contains("std: std and var"), std::invalid_argument);

@@ -455,7 +455,7 @@ TEST_CASE("remainder and fmod: values, sign conventions and gradients equal PyTo
     check_torch(y.grad(), python ? kRemainderGradB : kFmodGradB);
   }
   // Integers stay integers; x % -1 is 0 even for the smallest int64 (where PyTorch 1.13 crashes with SIGFPE).
-  xg::Tensor ia = xg::tensor({7, -7, 7, -7, 0, 9, -9007199254740991.0}, xg::kInt64);
+  xg::Tensor ia = xg::tensor({7.0, -7.0, 7.0, -7.0, 0.0, 9.0, -9007199254740991.0}, xg::kInt64);
   xg::Tensor ib = xg::tensor({3, 3, -3, -3, 5, -1, 2}, xg::kInt64);
   CHECK(xg::remainder(ia, ib).dtype() == xg::kInt64);
   check_torch(xg::remainder(ia, ib), kRemainderInt);
@@ -557,8 +557,8 @@ TEST_CASE("integer and bool inputs give PyTorch's dtypes") {
   CHECK_THROWS_WITH_AS(xg::addcdiv(pair, pair, pair), doctest::Contains("integer division"), std::invalid_argument);
   CHECK_THROWS_WITH_AS(xg::addcdiv(xg::tensor({1.0, 2.0}), pair, pair), doctest::Contains("integer division"),
                        std::invalid_argument);
-  xg::Tensor mixed = xg::addcdiv(xg::tensor({-3, 3, 5, -5}, xg::kInt64), xg::tensor({-3, 3, 5.5, -5.5}),
-                                 xg::tensor({-3, 3, 5.5, -5.5}));
+  xg::Tensor mixed = xg::addcdiv(xg::tensor({-3, 3, 5, -5}, xg::kInt64), xg::tensor({-3.0, 3.0, 5.5, -5.5}),
+                                 xg::tensor({-3.0, 3.0, 5.5, -5.5}));
   CHECK(mixed.dtype() == xg::kFloat32);
   check_values(mixed, {-2, 4, 6, -4});  // torch: [-2.0, 4.0, 6.0, -4.0]
   // lerp does not promote.

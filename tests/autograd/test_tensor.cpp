@@ -87,3 +87,52 @@ TEST_CASE("shape ops are free functions too") {
   CHECK(xg::t(xg::zeros({2, 3})).shape() == xg::Shape{3, 2});
   CHECK(xg::reshape(x, {3, 2}).shape() == xg::Shape{3, 2});
 }
+
+TEST_CASE("from_blob wraps the caller's memory without copying, as LibTorch's, and runs the deleter once") {
+  std::vector<float> memory{1, 2, 3, 4, 5, 6};
+  xg::Tensor t = xg::from_blob(memory.data(), {2, 3});
+  CHECK(t.dtype() == xg::kFloat32);
+  CHECK(t.data_ptr<float>() == memory.data());
+  t.select(0, 1).mul_(10);  // writes reach the caller's memory, through views too
+  CHECK(memory == std::vector<float>{1, 2, 3, 40, 50, 60});
+  memory[0] = -1;
+  CHECK(t.select(0, 0).select(0, 0).item<float>() == -1);
+  // Strides in elements: every other column of a 2 x 4 buffer, and a transposed reading.
+  std::vector<double> grid{0, 1, 2, 3, 4, 5, 6, 7};
+  xg::Tensor columns = xg::from_blob(grid.data(), {2, 2}, {4, 2}, xg::kFloat64);
+  CHECK_FALSE(columns.is_contiguous());
+  CHECK(columns.to_vector<double>() == std::vector<double>{0, 2, 4, 6});
+  CHECK(xg::from_blob(grid.data(), {4, 2}, {1, 4}, xg::kFloat64).to_vector<double>() ==
+        std::vector<double>{0, 4, 1, 5, 2, 6, 3, 7});
+  // A deleter runs when the last tensor on the memory goes, views included.
+  int deleted = 0;
+  auto* owned = new int64_t[3]{7, 8, 9};
+  {
+    xg::Tensor whole = xg::from_blob(owned, {3}, [&deleted](void* p) { delete[] static_cast<int64_t*>(p); ++deleted; },
+                                     xg::kInt64);
+    xg::Tensor tail = whole.slice(0, 1);
+    whole = xg::Tensor();
+    CHECK(deleted == 0);
+    CHECK(tail.to_vector<int64_t>() == std::vector<int64_t>{8, 9});
+  }
+  CHECK(deleted == 1);
+  // A leaf that requires grad: its gradient is xgrad's own tensor; the data stays the caller's.
+  std::vector<float> weights{1, 2};
+  xg::Tensor w = xg::from_blob(weights.data(), {2}, xg::requires_grad());
+  (w * w).sum().backward();
+  CHECK(w.grad().to_vector<float>() == std::vector<float>{2, 4});
+  {
+    xg::NoGradGuard no_grad;
+    w.sub_(w.grad());
+  }
+  CHECK(weights == std::vector<float>{-1, -2});
+  CHECK(xg::from_blob(nullptr, {0}).numel() == 0);
+  // Bad arguments.
+  CHECK_THROWS_WITH_AS(xg::from_blob(reinterpret_cast<char*>(grid.data()) + 1, {2}, xg::kFloat64),
+                       doctest::Contains("from_blob: the data is not aligned to 8 bytes"), xg::Error);
+  CHECK_THROWS_WITH_AS(xg::from_blob(grid.data(), {2, 2}, {1}, xg::kFloat64), doctest::Contains("from_blob: 1 strides"),
+                       xg::Error);
+  CHECK_THROWS_WITH_AS(xg::from_blob(grid.data(), {2}, {-1}, xg::kFloat64), doctest::Contains("negative stride"), xg::Error);
+  CHECK_THROWS_AS(xg::from_blob(nullptr, {2}), xg::Error);
+  CHECK_THROWS_AS(xg::from_blob(grid.data(), {2}, xg::kCUDA), xg::Error);
+}

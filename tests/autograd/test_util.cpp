@@ -76,6 +76,43 @@ TEST_CASE("ArrayRef views vectors, braced lists and single values") {
   CHECK_THROWS_AS(from_vector.at(2), xg::IndexError);
 }
 
+TEST_CASE("shape and dim arguments take one integer, a braced list, a vector or sizes(), as LibTorch's IntArrayRef") {
+  CHECK(xg::ones(5).shape() == xg::Shape{5});
+  CHECK(xg::randn(10).sizes() == xg::IntArrayRef({10}));
+  CHECK(xg::zeros({2, 3}).shape() == xg::Shape{2, 3});
+  const xg::Tensor x = xg::arange(0, 24, 1, xg::kFloat64).reshape({2, 3, 4});
+  CHECK(xg::empty(x.sizes()).shape() == x.shape());
+  CHECK(xg::full(x.sizes(), 2).shape() == x.shape());
+  const std::vector<int64_t> shape{4, 6};
+  CHECK(x.reshape(shape).shape() == shape);
+  CHECK(x.view(-1).shape() == xg::Shape{24});
+  CHECK(x.sum(1).shape() == xg::Shape{2, 4});
+  CHECK(x.sum(-1, true).shape() == xg::Shape{2, 3, 1});
+  CHECK(x.sum({0, 2}).to_vector<double>() == std::vector<double>{60, 92, 124});
+  CHECK(x.amax(2).shape() == xg::Shape{2, 3});
+  CHECK(x.logsumexp(0).shape() == xg::Shape{3, 4});
+  CHECK(x.permute({2, 0, 1}).shape() == xg::Shape{4, 2, 3});
+  CHECK(x.flip(0).select(0, 0).select(0, 0).select(0, 0).item<double>() == 12);
+  CHECK(x.expand({2, 2, 3, 4}).shape() == xg::Shape{2, 2, 3, 4});
+  CHECK(xg::randint(0, 5, 7).shape() == xg::Shape{7});
+  // Backward closures keep their own copy of the dims, never the caller's braced list.
+  xg::Tensor w = xg::ones({2, 3}, xg::TensorOptions(xg::kFloat64).requires_grad(true));
+  xg::Tensor total = w.sum(1).sum(0);
+  total.backward();
+  CHECK(w.grad().to_vector<double>() == std::vector<double>(6, 1.0));
+}
+
+TEST_CASE("index_select takes LibTorch's index tensor: integer, 0-d or 1-d, never negative") {
+  const xg::Tensor x = xg::arange(0, 6, 1, xg::kFloat64).reshape({3, 2});
+  CHECK(x.index_select(0, xg::tensor({2, 0})).to_vector<double>() == std::vector<double>{4, 5, 0, 1});
+  CHECK(xg::index_select(x, 1, xg::scalar_tensor(1, xg::kInt64)).to_vector<double>() == std::vector<double>{1, 3, 5});
+  CHECK(x.index_select(0, xg::tensor({1}, xg::kInt32)).to_vector<double>() == std::vector<double>{2, 3});
+  CHECK_THROWS_AS(x.index_select(0, xg::tensor({-1})), xg::IndexError);
+  CHECK_THROWS_AS(x.index_select(0, xg::tensor({3})), xg::IndexError);
+  CHECK_THROWS_AS(x.index_select(0, xg::tensor({1.0})), xg::TypeError);
+  CHECK_THROWS_AS(x.index_select(0, xg::zeros({1, 1}, xg::kInt64)), xg::IndexError);
+}
+
 TEST_CASE("devices and LibTorch's tensor metadata: CPU only, CUDA refused clearly") {
   xg::Tensor x = xg::ones({2, 3}, xg::kCPU);
   CHECK(x.device() == xg::Device(xg::kCPU));

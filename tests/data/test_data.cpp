@@ -32,7 +32,7 @@ struct Pairs : data::Dataset {
   size_t size() const override { return 5; }
   data::Example get(size_t i) const override {
     double v = static_cast<double>(i);
-    return {xg::tensor({v, v}), xg::tensor({2 * v})};
+    return {xg::tensor({v, v}), xg::tensor({2.0 * v})};
   }
 };
 

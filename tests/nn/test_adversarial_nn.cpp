@@ -254,7 +254,7 @@ TEST_CASE("a shared layer is listed once: Sequential(l, l) steps its parameters 
     {
       xg::NoGradGuard guard;
       layer.weight.copy_(xg::tensor({1, 0, 0, 1}, {2, 2}));
-      layer.bias.copy_(xg::tensor({0, 0}));
+      layer.bias.copy_(xg::tensor({0.0, 0.0}));
     }
     model(xg::tensor({1, 2}, {1, 2})).sum().backward();  // y = W W x; d/dW of sum = both uses
     std::vector<float> grad = layer.weight.grad().to_vector<float>();
@@ -299,8 +299,8 @@ TEST_CASE("a shared layer is listed once: Sequential(l, l) steps its parameters 
 TEST_CASE("load_state_dict with shared parameters takes every name; the last one wins, as in torch") {
   nn::Linear layer(1, 1);
   nn::Sequential model(layer, layer);
-  xg::StateDict state = {{"0.weight", xg::tensor({1}, {1, 1})}, {"0.bias", xg::tensor({2})},
-                         {"1.weight", xg::tensor({3}, {1, 1})}, {"1.bias", xg::tensor({4})}};
+  xg::StateDict state = {{"0.weight", xg::tensor({1}, {1, 1})}, {"0.bias", xg::tensor({2.0})},
+                         {"1.weight", xg::tensor({3}, {1, 1})}, {"1.bias", xg::tensor({4.0})}};
   model->load_state_dict(state);
   check_values(layer->weight, {3});
   check_values(layer->bias, {4});
@@ -523,7 +523,7 @@ TEST_CASE("clip_grad_*: a gradient of the wrong shape or dtype throws before any
   for (bool wrong_dtype : {false, true}) {
     CAPTURE(wrong_dtype);
     xg::Tensor ok = xg::zeros({2}, xg::requires_grad()), w = xg::zeros({64, 64}, xg::requires_grad());
-    ok.mutable_grad() = xg::tensor({30, 40});
+    ok.mutable_grad() = xg::tensor({30.0, 40.0});
     w.mutable_grad() = wrong_dtype ? xg::ones({64, 64}, xg::dtype(xg::kFloat64)) : xg::ones({1});
     std::string shape = wrong_dtype ? "[64, 64] (float64)" : "[1] (float32)";
     CHECK_THROWS_WITH_AS(nn::utils::clip_grad_norm_({ok, w}, 1.0),
@@ -536,7 +536,7 @@ TEST_CASE("clip_grad_*: a gradient of the wrong shape or dtype throws before any
     check_values(ok.grad(), {30, 40});
   }
   xg::Tensor ok = xg::zeros({2}, xg::requires_grad());
-  ok.mutable_grad() = xg::tensor({3, 4});
+  ok.mutable_grad() = xg::tensor({3.0, 4.0});
   CHECK_THROWS_WITH_AS(nn::utils::clip_grad_norm_({ok, xg::Tensor()}, 1.0), doctest::Contains("clip_grad_norm_: undefined tensor"),
                        std::invalid_argument);
   CHECK_THROWS_WITH_AS(nn::utils::clip_grad_value_({xg::Tensor(), ok}, 1.0), doctest::Contains("clip_grad_value_: undefined tensor"),
@@ -546,7 +546,7 @@ TEST_CASE("clip_grad_*: a gradient of the wrong shape or dtype throws before any
 
 TEST_CASE("clip_grad_*: bad limits are refused; undefined, empty and extreme gradients are handled") {
   xg::Tensor p = xg::zeros({2}, xg::requires_grad());
-  p.mutable_grad() = xg::tensor({3, 4});
+  p.mutable_grad() = xg::tensor({3.0, 4.0});
   // torch flips the gradients for max_norm -1 and makes them NaN for NaN; xgrad refuses both.
   for (double max_norm : {-1.0, kNan, -kInf})
     CHECK_THROWS_WITH_AS(nn::utils::clip_grad_norm_({p}, max_norm), doctest::Contains("clip_grad_norm_: max_norm must be >= 0"),
@@ -578,13 +578,13 @@ TEST_CASE("clip_grad_*: bad limits are refused; undefined, empty and extreme gra
   nn::utils::clip_grad_value_({empty}, 1.0);
   // NaN gradients stay NaN through clip_grad_value_ (torch's clamp keeps NaN).
   xg::Tensor q = xg::zeros({2}, xg::requires_grad());
-  q.mutable_grad() = xg::tensor({kNan, -5});
+  q.mutable_grad() = xg::tensor({kNan, -5.0});
   nn::utils::clip_grad_value_({q}, 1.0);
   CHECK(std::isnan(q.grad().to_vector<double>()[0]));
   CHECK(q.grad().to_vector<double>()[1] == -1.0);
   // The same parameter twice counts twice and is scaled twice, as in torch:
   // clip_grad_norm_([q, q], 1.0) with grad [3, 4] returns 7.0711 and leaves the grad [0.06, 0.08].
-  q.mutable_grad() = xg::tensor({3, 4});
+  q.mutable_grad() = xg::tensor({3.0, 4.0});
   CHECK(nn::utils::clip_grad_norm_({q, q}, 1.0) == doctest::Approx(7.0710678));
   check_values(q.grad(), {0.06, 0.08}, 1e-5);
 }

@@ -64,11 +64,11 @@ TEST_CASE("Linear matches hand-computed outputs, 1-D and batched inputs") {
   {
     xg::NoGradGuard guard;
     layer->weight.copy_(xg::tensor({1, 2, 3, 4, 5, 6}, {3, 2}));
-    layer->bias.copy_(xg::tensor({0.5, -0.5, 1}));
+    layer->bias.copy_(xg::tensor({0.5, -0.5, 1.0}));
   }
   check_values(layer(xg::tensor({1, 1}, {1, 2})), {3.5, 6.5, 12});
-  check_values(layer(xg::tensor({1, 1})), {3.5, 6.5, 12});
-  CHECK(layer(xg::tensor({1, 1})).shape() == xg::Shape{3});
+  check_values(layer(xg::tensor({1.0, 1.0})), {3.5, 6.5, 12});
+  CHECK(layer(xg::tensor({1.0, 1.0})).shape() == xg::Shape{3});
   CHECK(layer(xg::zeros({4, 5, 2})).shape() == xg::Shape{4, 5, 3});
   CHECK_THROWS_AS(layer(xg::zeros({4, 3})), std::invalid_argument);
   nn::Linear no_bias(nn::LinearOptions(2, 3).bias(false));
@@ -98,7 +98,7 @@ TEST_CASE("gradcheck through Linear and Sequential in float64") {
 }
 
 TEST_CASE("activation modules") {
-  xg::Tensor x = xg::tensor({-2, 0.5});
+  xg::Tensor x = xg::tensor({-2.0, 0.5});
   check_values(nn::ReLU()(x), {0, 0.5});
   check_values(nn::Tanh()(x), {std::tanh(-2.0), std::tanh(0.5)});
   check_values(nn::Sigmoid()(x), {1 / (1 + std::exp(2.0)), 1 / (1 + std::exp(-0.5))});
@@ -152,8 +152,8 @@ TEST_CASE("losses refuse mismatched shapes instead of broadcasting (N,1) against
 }
 
 TEST_CASE("L1 and Huber losses") {
-  xg::Tensor input = xg::tensor({0, 0, 0});
-  xg::Tensor target = xg::tensor({0.5, -2, 3});
+  xg::Tensor input = xg::tensor({0.0, 0.0, 0.0});
+  xg::Tensor target = xg::tensor({0.5, -2.0, 3.0});
   CHECK(nn::L1Loss()(input, target).item() == doctest::Approx(5.5 / 3));
   // Huber, delta 1: 0.5*0.25, 1*(2 - 0.5), 1*(3 - 0.5)
   CHECK(nn::HuberLoss()(input, target).item() == doctest::Approx((0.125 + 1.5 + 2.5) / 3));

@@ -212,21 +212,21 @@ TEST_CASE("a scheduler restored from its state continues the same lr sequence") 
 
 TEST_CASE("clip_grad_norm_ and clip_grad_value_") {
   xg::Tensor a = xg::zeros({2}, xg::requires_grad()), b = xg::zeros({1}, xg::requires_grad());
-  a.mutable_grad() = xg::tensor({3, 0});
-  b.mutable_grad() = xg::tensor({4});
+  a.mutable_grad() = xg::tensor({3.0, 0.0});
+  b.mutable_grad() = xg::tensor({4.0});
   double total = nn::utils::clip_grad_norm_({a, b}, 1.0);
   CHECK(total == doctest::Approx(5.0));
   check_values(a.grad(), {3 / (5 + 1e-6), 0}, 1e-5);
   check_values(b.grad(), {4 / (5 + 1e-6)}, 1e-5);
   CHECK(nn::utils::clip_grad_norm_({a, b}, 10.0) == doctest::Approx(1.0).epsilon(1e-5));  // under the limit: unchanged
   check_values(b.grad(), {4 / (5 + 1e-6)}, 1e-5);
-  a.mutable_grad() = xg::tensor({-3, 1});
+  a.mutable_grad() = xg::tensor({-3.0, 1.0});
   CHECK(nn::utils::clip_grad_norm_({a, b}, 1.5, INFINITY) == doctest::Approx(3.0).epsilon(1e-5));
   check_values(a.grad(), {-1.5, 0.5}, 1e-5);
-  a.mutable_grad() = xg::tensor({NAN, 1});
+  a.mutable_grad() = xg::tensor({NAN, 1.0});
   CHECK_THROWS_AS(nn::utils::clip_grad_norm_({a, b}, 1.0, 2.0, true), std::runtime_error);
   CHECK(std::isnan(a.grad().to_vector<double>()[0]));
-  a.mutable_grad() = xg::tensor({-3, 0.5});
+  a.mutable_grad() = xg::tensor({-3.0, 0.5});
   nn::utils::clip_grad_value_({a}, 1.0);
   check_values(a.grad(), {-1, 0.5});
 }

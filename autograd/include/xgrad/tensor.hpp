@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <initializer_list>
 #include <iosfwd>
 #include <optional>
@@ -27,6 +28,15 @@ constexpr Dtype kInt32 = Dtype::Int32, kInt = Dtype::Int32;
 constexpr Dtype kBool = Dtype::Bool;
 const char* dtype_name(Dtype dtype);  // "float32", "int64", "bool", ...
 inline bool is_floating_point(Dtype dtype) { return dtype == kFloat32 || dtype == kFloat64; }
+
+// The floating dtype used when none is given (factories, tensor() of floating values, int -> float promotion),
+// as torch.set_default_dtype: process-wide, kFloat32 (the default) or kFloat64; other dtypes throw.
+Dtype get_default_dtype();
+void set_default_dtype(Dtype dtype);
+// LibTorch passes the default dtype as a caffe2::TypeMeta; in xgrad it is the Dtype itself.
+inline Dtype typeMetaToScalarType(Dtype dtype) { return dtype; }
+inline Dtype scalarTypeToTypeMeta(Dtype dtype) { return dtype; }
+inline Dtype get_default_dtype_as_scalartype() { return get_default_dtype(); }
 std::string shape_string(const Shape& shape);  // "[3, 2]"
 
 // A C++ number given to an op, as LibTorch's Scalar. It remembers whether it was written as a bool, an
@@ -123,14 +133,14 @@ class TensorOptions {
     copy.requires_grad_ = value;
     return copy;
   }
-  Dtype dtype() const { return dtype_; }  // kFloat32 unless set
+  Dtype dtype() const { return has_dtype_ ? dtype_ : get_default_dtype(); }
   bool has_dtype() const { return has_dtype_; }
   bool requires_grad() const { return requires_grad_; }
   Device device() const { return device_; }
   Layout layout() const { return kStrided; }
 
  private:
-  Dtype dtype_ = kFloat32;
+  Dtype dtype_ = kFloat32;  // read only when has_dtype_
   Device device_ = kCPU;
   bool has_dtype_ = false;  // full() infers the dtype from its value when none was given, as LibTorch's
   bool requires_grad_ = false;
@@ -171,7 +181,10 @@ class Tensor {
   ~Tensor() {
     if (impl_) release_impl(impl_);
   }
-  explicit Tensor(TensorImpl* impl) : impl_(impl) {}  // adopts one reference; for the library's own code
+  // Adopts one reference; for the library's own code. A template so that a literal 0 never converts to a
+  // Tensor (x.index_select(0, {0}) must mean the index list, not a null tensor).
+  template <class Impl, std::enable_if_t<std::is_same<Impl, TensorImpl>::value, int> = 0>
+  explicit Tensor(Impl* impl) : impl_(impl) {}
 
   // --- metadata
   bool defined() const { return impl_ != nullptr; }
@@ -237,13 +250,14 @@ class Tensor {
   Tensor erf() const;
   Tensor clamp(Scalar min, Scalar max) const;  // min > max gives max everywhere, as PyTorch
   Tensor sum() const;
-  Tensor sum(std::vector<int64_t> dims, bool keepdim = false) const;
+  Tensor sum(IntArrayRef dims, bool keepdim = false) const;
   Tensor mean() const;
-  Tensor mean(std::vector<int64_t> dims, bool keepdim = false) const;
+  Tensor mean(IntArrayRef dims, bool keepdim = false) const;
   Tensor max() const;
   Tensor min() const;
   Tensor matmul(const Tensor& other) const;
   Tensor index_select(int64_t dim, std::vector<int64_t> indices) const;
+  Tensor index_select(int64_t dim, const Tensor& index) const;  // LibTorch's form: a 0-d or 1-d int64/int32 index
   // --- comparison, logical, reductions over dims (ops_compare.cpp, ops_reduce_dim.cpp)
   // Comparisons give kBool tensors, computed in the operands' promoted dtype (torch.result_type).
   Tensor eq(const Tensor& other) const;
@@ -287,21 +301,21 @@ class Tensor {
   std::tuple<Tensor, Tensor> min(int64_t dim, bool keepdim = false) const;
   Tensor argmax(std::optional<int64_t> dim = std::nullopt, bool keepdim = false) const;
   Tensor argmin(std::optional<int64_t> dim = std::nullopt, bool keepdim = false) const;
-  Tensor amax(std::vector<int64_t> dims = {}, bool keepdim = false) const;  // {}: every dimension
-  Tensor amin(std::vector<int64_t> dims = {}, bool keepdim = false) const;
+  Tensor amax(IntArrayRef dims = {}, bool keepdim = false) const;  // {}: every dimension
+  Tensor amin(IntArrayRef dims = {}, bool keepdim = false) const;
   Tensor prod(std::optional<Dtype> dtype = std::nullopt) const;  // integer and bool inputs give int64
   Tensor prod(int64_t dim, bool keepdim = false, std::optional<Dtype> dtype = std::nullopt) const;
   Tensor var(bool unbiased = true) const;
-  Tensor var(std::vector<int64_t> dims, bool unbiased = true, bool keepdim = false) const;
-  Tensor var(std::vector<int64_t> dims, std::optional<int64_t> correction, bool keepdim = false) const;
+  Tensor var(IntArrayRef dims, bool unbiased = true, bool keepdim = false) const;
+  Tensor var(IntArrayRef dims, std::optional<int64_t> correction, bool keepdim = false) const;
   Tensor var(int dim) const;  // var({dim}), as LibTorch's: var(0) is not var(unbiased = false)
   Tensor std(bool unbiased = true) const;
-  Tensor std(std::vector<int64_t> dims, bool unbiased = true, bool keepdim = false) const;
-  Tensor std(std::vector<int64_t> dims, std::optional<int64_t> correction, bool keepdim = false) const;
+  Tensor std(IntArrayRef dims, bool unbiased = true, bool keepdim = false) const;
+  Tensor std(IntArrayRef dims, std::optional<int64_t> correction, bool keepdim = false) const;
   Tensor std(int dim) const;
   Tensor norm(double p = 2) const;
-  Tensor norm(std::optional<double> p, std::vector<int64_t> dims, bool keepdim = false) const;
-  Tensor logsumexp(std::vector<int64_t> dims, bool keepdim = false) const;
+  Tensor norm(std::optional<double> p, IntArrayRef dims, bool keepdim = false) const;
+  Tensor logsumexp(IntArrayRef dims, bool keepdim = false) const;
   Tensor cumsum(int64_t dim, std::optional<Dtype> dtype = std::nullopt) const;
   Tensor cumprod(int64_t dim, std::optional<Dtype> dtype = std::nullopt) const;
 
@@ -394,15 +408,15 @@ class Tensor {
   Tensor& index_add_(int64_t dim, const Tensor& index, const Tensor& source, Scalar alpha = 1);
   Tensor masked_select(const Tensor& mask) const;  // 1-d; mask: kBool, broadcast with this tensor
   Tensor nonzero() const;                           // int64 [count, dim()]
-  Tensor flip(std::vector<int64_t> dims) const;
-  Tensor roll(std::vector<int64_t> shifts, std::vector<int64_t> dims = {}) const;  // no dims: the flattened tensor rolls
+  Tensor flip(IntArrayRef dims) const;
+  Tensor roll(IntArrayRef shifts, IntArrayRef dims = {}) const;  // no dims: the flattened tensor rolls
   Tensor roll(int64_t shifts, std::optional<int64_t> dim = std::nullopt) const;
-  Tensor repeat(std::vector<int64_t> repeats) const;
-  Tensor tile(std::vector<int64_t> reps) const;  // repeat, with reps padded by leading 1s
+  Tensor repeat(IntArrayRef repeats) const;
+  Tensor tile(IntArrayRef reps) const;  // repeat, with reps padded by leading 1s
   std::vector<Tensor> chunk(int64_t chunks, int64_t dim = 0) const;
   std::vector<Tensor> split(int64_t split_size, int64_t dim = 0) const;
-  std::vector<Tensor> split(std::vector<int64_t> split_sizes, int64_t dim = 0) const;
-  std::vector<Tensor> split_with_sizes(std::vector<int64_t> split_sizes, int64_t dim = 0) const;
+  std::vector<Tensor> split(IntArrayRef split_sizes, int64_t dim = 0) const;
+  std::vector<Tensor> split_with_sizes(IntArrayRef split_sizes, int64_t dim = 0) const;
   std::vector<Tensor> unbind(int64_t dim = 0) const;
   Tensor outer(const Tensor& vec2) const;
   Tensor dot(const Tensor& other) const;
@@ -429,12 +443,12 @@ class Tensor {
   Tensor narrow(int64_t dim, int64_t start, int64_t length) const;
   Tensor t() const;
   Tensor transpose(int64_t dim0, int64_t dim1) const;
-  Tensor permute(std::vector<int64_t> dims) const;
-  Tensor expand(Shape sizes) const;  // -1 keeps a dimension's size
+  Tensor permute(IntArrayRef dims) const;
+  Tensor expand(IntArrayRef sizes) const;  // -1 keeps a dimension's size
   Tensor expand_as(const Tensor& other) const;
-  Tensor view(Shape shape) const;  // throws when the strides cannot express it (use reshape)
+  Tensor view(IntArrayRef shape) const;  // throws when the strides cannot express it (use reshape)
   Tensor view_as(const Tensor& other) const;
-  Tensor reshape(Shape shape) const;  // a view when possible, else a copy
+  Tensor reshape(IntArrayRef shape) const;  // a view when possible, else a copy
   Tensor flatten(int64_t start_dim = 0, int64_t end_dim = -1) const;
   Tensor unsqueeze(int64_t dim) const;
   Tensor squeeze() const;
@@ -533,21 +547,79 @@ class TensorIndex {
 }  // namespace indexing
 
 // --- factories (options last)
-Tensor tensor(std::vector<double> values, Shape shape, TensorOptions options = {});
-Tensor tensor(std::vector<double> values, TensorOptions options = {});
-Tensor scalar_tensor(Scalar value, TensorOptions options = {});  // float32 unless options say
-Tensor empty(Shape shape, TensorOptions options = {});
-Tensor zeros(Shape shape, TensorOptions options = {});
-Tensor ones(Shape shape, TensorOptions options = {});
+// The values of xg::tensor(...), as LibTorch's TensorDataContainer: a number, a (nested) braced list, or a
+// std::vector / ArrayRef of numbers. Its dtype, unless options give one, is as torch.tensor's: int64 for
+// integers, bool for bools, the default dtype (float32) for floating values. A braced list must be regular
+// ({{1, 2}, {3}} throws) and of one kind of number ({1, 2.5} throws: write {1.0, 2.5}), as LibTorch's; unlike
+// LibTorch, float and double may mix (NAN and INFINITY are floats: {1.0, NAN} works).
+class TensorDataContainer {
+ public:
+  // How a number was written, with LibTorch's names (they appear in its error messages).
+  enum class Written : uint8_t { Bool, Byte, Char, Short, Int, Long, Float, Double };
+
+  TensorDataContainer();  // {}: an empty 1-d tensor
+  template <class T, std::enable_if_t<std::is_arithmetic<T>::value, int> = 0>
+  TensorDataContainer(T value) : written_(written_of<T>()), values_{Scalar(value)} {}
+  TensorDataContainer(std::initializer_list<TensorDataContainer> list);
+  template <class T, std::enable_if_t<std::is_arithmetic<T>::value, int> = 0>
+  TensorDataContainer(ArrayRef<T> values) : sizes_{static_cast<int64_t>(values.size())}, written_(written_of<T>()) {
+    values_.reserve(values.size());
+    for (const T& value : values) values_.emplace_back(value);
+  }
+  template <class T, std::enable_if_t<std::is_arithmetic<T>::value, int> = 0>
+  TensorDataContainer(const std::vector<T>& values) : TensorDataContainer(ArrayRef<T>(values)) {}
+  TensorDataContainer(const std::vector<bool>& values);
+
+  bool is_scalar() const { return sizes_.empty(); }
+  const Shape& sizes() const { return sizes_; }
+  Written written() const { return written_; }
+  Dtype scalar_type() const;  // the dtype tensor() gives without options
+  Tensor convert_to_tensor(TensorOptions options) const;
+  friend std::ostream& operator<<(std::ostream& out, const TensorDataContainer& data);  // {{1, 2}, {3, 4}}
+
+ private:
+  template <class T>
+  static constexpr Written written_of() {
+    if constexpr (std::is_same<T, bool>::value) return Written::Bool;
+    else if constexpr (std::is_floating_point<T>::value) return sizeof(T) == sizeof(float) ? Written::Float : Written::Double;
+    else if constexpr (sizeof(T) == 1) return std::is_signed<T>::value ? Written::Char : Written::Byte;
+    else if constexpr (sizeof(T) == 2) return Written::Short;
+    else if constexpr (sizeof(T) == 4) return Written::Int;
+    else return Written::Long;
+  }
+  Shape sizes_;
+  Written written_;
+  std::vector<Scalar> values_;  // row-major
+};
+Tensor tensor(const TensorDataContainer& values, TensorOptions options = {});
+// xgrad's shorthand: values in row-major order with a shape, tensor({1, 2, 3, 4}, {2, 2}) (default dtype).
+Tensor tensor(std::vector<double> values, IntArrayRef shape, TensorOptions options = {});
+Tensor scalar_tensor(Scalar value, TensorOptions options = {});  // the default dtype unless options say
+// A tensor over memory the caller owns, as LibTorch's from_blob: nothing is copied; the tensor and its views
+// read and write that memory, which must outlive them, or be handed over with a deleter (run once, when
+// the last tensor using it goes). Strides are in elements (non-negative); the pointer must be aligned to the
+// dtype (the default dtype unless options say).
+Tensor from_blob(void* data, IntArrayRef sizes, const TensorOptions& options = {});
+Tensor from_blob(void* data, IntArrayRef sizes, IntArrayRef strides, const TensorOptions& options = {});
+Tensor from_blob(void* data, IntArrayRef sizes, const std::function<void(void*)>& deleter, const TensorOptions& options = {});
+Tensor from_blob(void* data, IntArrayRef sizes, IntArrayRef strides, const std::function<void(void*)>& deleter,
+                 const TensorOptions& options = {});
+Tensor empty(IntArrayRef shape, TensorOptions options = {});
+Tensor zeros(IntArrayRef shape, TensorOptions options = {});
+Tensor ones(IntArrayRef shape, TensorOptions options = {});
 // Without a dtype in options, the value decides: bool, int64 for an integer, float32 (as LibTorch).
-Tensor full(Shape shape, Scalar value, TensorOptions options = {});
+Tensor full(IntArrayRef shape, Scalar value, TensorOptions options = {});
 Tensor zeros_like(const Tensor& like, TensorOptions options);
 Tensor zeros_like(const Tensor& like);
 Tensor ones_like(const Tensor& like);
-Tensor arange(double start, double end, double step = 1, TensorOptions options = {});
-Tensor linspace(double start, double end, int64_t steps, TensorOptions options = {});
-Tensor rand(Shape shape, TensorOptions options = {});   // U[0, 1)
-Tensor randn(Shape shape, TensorOptions options = {});  // N(0, 1)
+// Without a dtype in options: int64 when every bound is an integer (arange(5), arange(0, 10, 2)), else the
+// default dtype, as LibTorch's.
+Tensor arange(Scalar end, TensorOptions options = {});
+Tensor arange(Scalar start, Scalar end, TensorOptions options = {});
+Tensor arange(Scalar start, Scalar end, Scalar step, TensorOptions options = {});
+Tensor linspace(Scalar start, Scalar end, int64_t steps, TensorOptions options = {});
+Tensor rand(IntArrayRef shape, TensorOptions options = {});   // U[0, 1)
+Tensor randn(IntArrayRef shape, TensorOptions options = {});  // N(0, 1)
 void manual_seed(uint64_t seed);                       // seeds this thread's generator
 
 // --- differentiable ops
@@ -574,27 +646,28 @@ Tensor relu(const Tensor& x);
 Tensor erf(const Tensor& x);
 Tensor clamp(const Tensor& x, Scalar min, Scalar max);
 Tensor sum(const Tensor& x);
-Tensor sum(const Tensor& x, std::vector<int64_t> dims, bool keepdim = false);
+Tensor sum(const Tensor& x, IntArrayRef dims, bool keepdim = false);
 Tensor mean(const Tensor& x);
-Tensor mean(const Tensor& x, std::vector<int64_t> dims, bool keepdim = false);
+Tensor mean(const Tensor& x, IntArrayRef dims, bool keepdim = false);
 Tensor max(const Tensor& x);
 Tensor min(const Tensor& x);
 Tensor matmul(const Tensor& a, const Tensor& b);
 Tensor transpose(const Tensor& x, int64_t dim0, int64_t dim1);
 Tensor t(const Tensor& x);
-Tensor reshape(const Tensor& x, Shape shape);
+Tensor reshape(const Tensor& x, IntArrayRef shape);
 Tensor unsqueeze(const Tensor& x, int64_t dim);
 Tensor squeeze(const Tensor& x);
 Tensor squeeze(const Tensor& x, int64_t dim);
-Tensor broadcast_to(const Tensor& x, Shape shape);  // a view, as expand
+Tensor broadcast_to(const Tensor& x, IntArrayRef shape);  // a view, as expand
 Tensor sum_to(const Tensor& x, const Shape& shape);  // undoes broadcasting
 Tensor slice(const Tensor& x, int64_t dim, int64_t start, int64_t end, int64_t step = 1);
 Tensor select(const Tensor& x, int64_t dim, int64_t index);
 Tensor narrow(const Tensor& x, int64_t dim, int64_t start, int64_t length);
-Tensor permute(const Tensor& x, std::vector<int64_t> dims);
+Tensor permute(const Tensor& x, IntArrayRef dims);
 Tensor diagonal(const Tensor& x, int64_t offset = 0, int64_t dim1 = 0, int64_t dim2 = 1);
 Tensor flatten(const Tensor& x, int64_t start_dim = 0, int64_t end_dim = -1);
 Tensor index_select(const Tensor& x, int64_t dim, std::vector<int64_t> indices);
+Tensor index_select(const Tensor& x, int64_t dim, const Tensor& index);
 // --- comparison, logical, reductions over dims (ops_compare.cpp, ops_reduce_dim.cpp)
 Tensor eq(const Tensor& a, const Tensor& b);
 Tensor eq(const Tensor& a, Scalar b);
@@ -635,21 +708,21 @@ std::tuple<Tensor, Tensor> max(const Tensor& x, int64_t dim, bool keepdim = fals
 std::tuple<Tensor, Tensor> min(const Tensor& x, int64_t dim, bool keepdim = false);
 Tensor argmax(const Tensor& x, std::optional<int64_t> dim = std::nullopt, bool keepdim = false);
 Tensor argmin(const Tensor& x, std::optional<int64_t> dim = std::nullopt, bool keepdim = false);
-Tensor amax(const Tensor& x, std::vector<int64_t> dims = {}, bool keepdim = false);
-Tensor amin(const Tensor& x, std::vector<int64_t> dims = {}, bool keepdim = false);
+Tensor amax(const Tensor& x, IntArrayRef dims = {}, bool keepdim = false);
+Tensor amin(const Tensor& x, IntArrayRef dims = {}, bool keepdim = false);
 Tensor prod(const Tensor& x, std::optional<Dtype> dtype = std::nullopt);
 Tensor prod(const Tensor& x, int64_t dim, bool keepdim = false, std::optional<Dtype> dtype = std::nullopt);
 Tensor var(const Tensor& x, bool unbiased = true);
-Tensor var(const Tensor& x, std::vector<int64_t> dims, bool unbiased = true, bool keepdim = false);
-Tensor var(const Tensor& x, std::vector<int64_t> dims, std::optional<int64_t> correction, bool keepdim = false);
+Tensor var(const Tensor& x, IntArrayRef dims, bool unbiased = true, bool keepdim = false);
+Tensor var(const Tensor& x, IntArrayRef dims, std::optional<int64_t> correction, bool keepdim = false);
 Tensor var(const Tensor& x, int dim);
 Tensor std(const Tensor& x, bool unbiased = true);
-Tensor std(const Tensor& x, std::vector<int64_t> dims, bool unbiased = true, bool keepdim = false);
-Tensor std(const Tensor& x, std::vector<int64_t> dims, std::optional<int64_t> correction, bool keepdim = false);
+Tensor std(const Tensor& x, IntArrayRef dims, bool unbiased = true, bool keepdim = false);
+Tensor std(const Tensor& x, IntArrayRef dims, std::optional<int64_t> correction, bool keepdim = false);
 Tensor std(const Tensor& x, int dim);
 Tensor norm(const Tensor& x, double p = 2);
-Tensor norm(const Tensor& x, std::optional<double> p, std::vector<int64_t> dims, bool keepdim = false);
-Tensor logsumexp(const Tensor& x, std::vector<int64_t> dims, bool keepdim = false);
+Tensor norm(const Tensor& x, std::optional<double> p, IntArrayRef dims, bool keepdim = false);
+Tensor logsumexp(const Tensor& x, IntArrayRef dims, bool keepdim = false);
 Tensor cumsum(const Tensor& x, int64_t dim, std::optional<Dtype> dtype = std::nullopt);
 Tensor cumprod(const Tensor& x, int64_t dim, std::optional<Dtype> dtype = std::nullopt);
 // Comparison operators return kBool tensors, as LibTorch's (compare handles with a.impl() == b.impl()).
@@ -738,8 +811,8 @@ Tensor remainder(const Tensor& a, const Tensor& b);
 Tensor remainder(const Tensor& a, Scalar b);
 Tensor fmod(const Tensor& a, const Tensor& b);
 Tensor fmod(const Tensor& a, Scalar b);
-Tensor randint(int64_t low, int64_t high, Shape shape, TensorOptions options = kInt64);  // [low, high)
-Tensor randint(int64_t high, Shape shape, TensorOptions options = kInt64);               // [0, high)
+Tensor randint(int64_t low, int64_t high, IntArrayRef shape, TensorOptions options = kInt64);  // [low, high)
+Tensor randint(int64_t high, IntArrayRef shape, TensorOptions options = kInt64);               // [0, high)
 Tensor randperm(int64_t n, TensorOptions options = kInt64);
 Tensor bernoulli(const Tensor& probabilities);
 Tensor bernoulli(const Tensor& x, double p);
@@ -758,15 +831,15 @@ Tensor& scatter_add_(Tensor& self, int64_t dim, const Tensor& index, const Tenso
 Tensor& index_add_(Tensor& self, int64_t dim, const Tensor& index, const Tensor& source, Scalar alpha = 1);
 Tensor masked_select(const Tensor& self, const Tensor& mask);
 Tensor nonzero(const Tensor& self);
-Tensor flip(const Tensor& self, std::vector<int64_t> dims);
-Tensor roll(const Tensor& self, std::vector<int64_t> shifts, std::vector<int64_t> dims = {});
+Tensor flip(const Tensor& self, IntArrayRef dims);
+Tensor roll(const Tensor& self, IntArrayRef shifts, IntArrayRef dims = {});
 Tensor roll(const Tensor& self, int64_t shifts, std::optional<int64_t> dim = std::nullopt);
-Tensor repeat(const Tensor& self, std::vector<int64_t> repeats);
-Tensor tile(const Tensor& self, std::vector<int64_t> reps);
+Tensor repeat(const Tensor& self, IntArrayRef repeats);
+Tensor tile(const Tensor& self, IntArrayRef reps);
 std::vector<Tensor> chunk(const Tensor& self, int64_t chunks, int64_t dim = 0);
 std::vector<Tensor> split(const Tensor& self, int64_t split_size, int64_t dim = 0);
-std::vector<Tensor> split(const Tensor& self, std::vector<int64_t> split_sizes, int64_t dim = 0);
-std::vector<Tensor> split_with_sizes(const Tensor& self, std::vector<int64_t> split_sizes, int64_t dim = 0);
+std::vector<Tensor> split(const Tensor& self, IntArrayRef split_sizes, int64_t dim = 0);
+std::vector<Tensor> split_with_sizes(const Tensor& self, IntArrayRef split_sizes, int64_t dim = 0);
 std::vector<Tensor> unbind(const Tensor& self, int64_t dim = 0);
 Tensor outer(const Tensor& self, const Tensor& vec2);
 Tensor dot(const Tensor& self, const Tensor& other);

@@ -74,6 +74,57 @@ Tensor l1_loss(const Tensor& input, const Tensor& target, Reduction reduction = 
 Tensor huber_loss(const Tensor& input, const Tensor& target, Reduction reduction = Reduction::Mean, double delta = 1.0);
 
 // --- Losses: smooth_l1, binary_cross_entropy(_with_logits), cross_entropy, nll, kl_div, poisson/gaussian nll ---
+// LibTorch's forms, e.g. F::cross_entropy(input, target, F::CrossEntropyFuncOptions().ignore_index(0)). The
+// options structs live in options.hpp (include it, or xgrad.hpp, to build one). Errors (xgrad::Error) name the
+// loss and the shapes: mismatched shapes or dtypes, class targets outside [0, C) other than ignore_index.
+}  // namespace functional
+struct SmoothL1LossOptions;
+struct BCELossOptions;
+struct BCEWithLogitsLossOptions;
+struct CrossEntropyLossOptions;
+struct NLLLossOptions;
+struct KLDivLossOptions;
+struct PoissonNLLLossOptions;
+struct GaussianNLLLossOptions;
+namespace functional {
+using SmoothL1LossFuncOptions = SmoothL1LossOptions;
+using BinaryCrossEntropyFuncOptions = BCELossOptions;
+using BinaryCrossEntropyWithLogitsFuncOptions = BCEWithLogitsLossOptions;
+using CrossEntropyFuncOptions = CrossEntropyLossOptions;
+using NLLLossFuncOptions = NLLLossOptions;
+using KLDivFuncOptions = KLDivLossOptions;
+using PoissonNLLLossFuncOptions = PoissonNLLLossOptions;
+using GaussianNLLLossFuncOptions = GaussianNLLLossOptions;
+
+// 0.5 d^2 / beta where |d| < beta, else |d| - 0.5 beta (d = input - target); beta == 0 is the L1 loss.
+Tensor smooth_l1_loss(const Tensor& input, const Tensor& target);
+Tensor smooth_l1_loss(const Tensor& input, const Tensor& target, const SmoothL1LossFuncOptions& options);
+// LibTorch 1.13's signature: this beta is used (that version ignores options.beta() in the functional form).
+Tensor smooth_l1_loss(const Tensor& input, const Tensor& target, const SmoothL1LossFuncOptions& options, double beta);
+// -w (y log x + (1 - y) log(1 - x)) with each log clamped to >= -100; input in [0, 1] (else an error).
+Tensor binary_cross_entropy(const Tensor& input, const Tensor& target);
+Tensor binary_cross_entropy(const Tensor& input, const Tensor& target, const BinaryCrossEntropyFuncOptions& options);
+// -w (p y log sigmoid(x) + (1 - y) log(1 - sigmoid(x))), computed without overflow for any logit.
+Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& target);
+Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& target,
+                                        const BinaryCrossEntropyWithLogitsFuncOptions& options);
+// input: logits [C], [N, C] or [N, C, d1, ...]; target: int64 classes [], [N] or [N, d1, ...], or class
+// probabilities of the input's shape and dtype.
+Tensor cross_entropy(const Tensor& input, const Tensor& target);
+Tensor cross_entropy(const Tensor& input, const Tensor& target, const CrossEntropyFuncOptions& options);
+// input: log-probabilities shaped as cross_entropy's; target: int64 classes.
+Tensor nll_loss(const Tensor& input, const Tensor& target);
+Tensor nll_loss(const Tensor& input, const Tensor& target, const NLLLossFuncOptions& options);
+// target (log(target) - input), or exp(target) (target - input) with log_target; 0 where target is 0.
+Tensor kl_div(const Tensor& input, const Tensor& target);
+Tensor kl_div(const Tensor& input, const Tensor& target, const KLDivFuncOptions& options);
+Tensor poisson_nll_loss(const Tensor& input, const Tensor& target);
+Tensor poisson_nll_loss(const Tensor& input, const Tensor& target, const PoissonNLLLossFuncOptions& options);
+// 0.5 (log(max(var, eps)) + (input - target)^2 / max(var, eps)) (+ 0.5 log(2 pi) when full). var has the
+// input's shape, or lacks its last dimension or has size 1 there (one variance shared along it); var >= 0.
+Tensor gaussian_nll_loss(const Tensor& input, const Tensor& target, const Tensor& var);
+Tensor gaussian_nll_loss(const Tensor& input, const Tensor& target, const Tensor& var,
+                         const GaussianNLLLossFuncOptions& options);
 // --- end of losses ---
 }  // namespace functional
 

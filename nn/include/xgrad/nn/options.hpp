@@ -171,6 +171,108 @@ struct HuberLossOptions {
 };
 
 // --- Loss options: SmoothL1, BCE, BCEWithLogits, CrossEntropy, NLL, KLDiv, PoissonNLL, GaussianNLL ---
+// As LibTorch's torch/nn/options/loss.h; nn::functional takes the same structs under their FuncOptions
+// names (F::CrossEntropyFuncOptions is CrossEntropyLossOptions, declared in functional.hpp).
+
+// beta >= 0 (beta == 0 is the L1 loss, as PyTorch's).
+struct SmoothL1LossOptions {
+  using reduction_t = Reduction;
+  SmoothL1LossOptions() = default;
+  /* implicit */ SmoothL1LossOptions(Reduction reduction) : reduction_(reduction) {}
+  XGRAD_ARG(reduction_t, reduction) = kMean;
+  XGRAD_ARG(double, beta) = 1.0;
+};
+
+// weight: broadcast to the input's shape, a constant (it may not require grad, as in PyTorch).
+struct BCELossOptions {
+  using reduction_t = Reduction;
+  XGRAD_ARG(Tensor, weight) = {};
+  XGRAD_ARG(reduction_t, reduction) = kMean;
+};
+
+// weight and pos_weight broadcast to the input's shape (pos_weight [C] along the last dimension of [N, C]).
+struct BCEWithLogitsLossOptions {
+  using reduction_t = Reduction;
+  XGRAD_ARG(Tensor, weight) = {};
+  XGRAD_ARG(reduction_t, reduction) = kMean;
+  XGRAD_ARG(Tensor, pos_weight) = {};
+};
+
+// weight: [C], one per class; targets equal to ignore_index add nothing (nor to a weighted mean's divisor);
+// label_smoothing in [0, 1].
+struct CrossEntropyLossOptions {
+  using reduction_t = Reduction;
+  XGRAD_ARG(Tensor, weight) = {};
+  XGRAD_ARG(int64_t, ignore_index) = -100;
+  XGRAD_ARG(reduction_t, reduction) = kMean;
+  XGRAD_ARG(double, label_smoothing) = 0.0;
+};
+
+struct NLLLossOptions {
+  using reduction_t = Reduction;
+  XGRAD_ARG(Tensor, weight) = {};
+  XGRAD_ARG(int64_t, ignore_index) = -100;
+  XGRAD_ARG(reduction_t, reduction) = kMean;
+};
+
+}  // namespace nn
+namespace enumtype {
+// LibTorch's torch::enumtype::kBatchMean, the type of xg::kBatchMean.
+struct kBatchMean {};
+}  // namespace enumtype
+// KLDivLoss's reduction that divides the summed loss by the batch size (input.size(0)), as torch::kBatchMean.
+constexpr enumtype::kBatchMean kBatchMean{};
+namespace nn {
+
+// KLDivLoss's reduction, LibTorch's variant<kNone, kBatchMean, kSum, kMean>: any Reduction or xg::kBatchMean.
+class KLDivReduction {
+ public:
+  constexpr KLDivReduction(Reduction reduction) : reduction_(reduction) {}  // NOLINT: implicit, as the variant
+  constexpr KLDivReduction(enumtype::kBatchMean) : reduction_(Reduction::Sum), batch_mean_(true) {}  // NOLINT
+  constexpr bool is_batch_mean() const { return batch_mean_; }
+  // The Reduction applied first (Sum for kBatchMean, which then divides by the batch size).
+  constexpr Reduction reduction() const { return reduction_; }
+  friend constexpr bool operator==(KLDivReduction a, KLDivReduction b) {
+    return a.batch_mean_ == b.batch_mean_ && a.reduction_ == b.reduction_;
+  }
+  friend constexpr bool operator!=(KLDivReduction a, KLDivReduction b) { return !(a == b); }
+
+ private:
+  Reduction reduction_;
+  bool batch_mean_ = false;
+};
+
+// input: log-probabilities; target: probabilities, or log-probabilities with log_target. The default kMean
+// averages over every element (PyTorch's documented pitfall); kBatchMean is the KL divergence per sample.
+struct KLDivLossOptions {
+  using reduction_t = KLDivReduction;
+  KLDivLossOptions() = default;
+  /* implicit */ KLDivLossOptions(reduction_t reduction) : reduction_(reduction) {}
+  /* implicit */ KLDivLossOptions(Reduction reduction) : reduction_(reduction) {}
+  /* implicit */ KLDivLossOptions(enumtype::kBatchMean reduction) : reduction_(reduction) {}
+  XGRAD_ARG(reduction_t, reduction) = kMean;
+  XGRAD_ARG(bool, log_target) = false;
+};
+
+// log_input: the input is log(rate) (the loss is exp(input) - target input), else the rate (input -
+// target log(input + eps)); full adds the Stirling term for targets > 1.
+struct PoissonNLLLossOptions {
+  using reduction_t = Reduction;
+  XGRAD_ARG(bool, log_input) = true;
+  XGRAD_ARG(bool, full) = false;
+  XGRAD_ARG(double, eps) = 1e-8;
+  XGRAD_ARG(reduction_t, reduction) = kMean;
+};
+
+// Not in LibTorch 1.13: PyTorch's torch.nn.GaussianNLLLoss(full=False, eps=1e-6, reduction='mean') spelled
+// as its neighbours. var values below eps are raised to eps (the gradient passes through unchanged).
+struct GaussianNLLLossOptions {
+  using reduction_t = Reduction;
+  XGRAD_ARG(bool, full) = false;
+  XGRAD_ARG(double, eps) = 1e-6;
+  XGRAD_ARG(reduction_t, reduction) = kMean;
+};
+
 // --- end of loss options ---
 
 }  // namespace nn
