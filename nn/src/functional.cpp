@@ -93,7 +93,7 @@ Tensor detail::dropout(Tensor input, double p, bool training, bool inplace) {
   }
   check_floating_input("dropout", input);
   // The mask scaled once, then one product: the gradient is grad * mask / (1 - p).
-  Tensor noise = empty(input.shape(), input.dtype());
+  Tensor noise = xgrad::empty(input.shape(), input.dtype());
   noise.bernoulli_(1 - p);
   noise.div_(1 - p);
   return inplace ? input.mul_(noise) : mul(input, noise);

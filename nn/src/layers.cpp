@@ -144,8 +144,8 @@ void LayerNormImpl::reset() {
     if (size < 0)
       throw Error("LayerNorm: normalized_shape must not contain negative sizes, got " + shape_string(shape));
   if (options.elementwise_affine()) {
-    weight = register_parameter("weight", empty(shape));
-    bias = register_parameter("bias", empty(shape));
+    weight = register_parameter("weight", xgrad::empty(shape));
+    bias = register_parameter("bias", xgrad::empty(shape));
   } else {
     weight = register_parameter("weight", Tensor(), /*requires_grad=*/false);
     bias = register_parameter("bias", Tensor(), /*requires_grad=*/false);

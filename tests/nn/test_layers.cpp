@@ -724,7 +724,7 @@ TEST_CASE("Dropout's gradient is mask / (1 - p); gradcheck and gradgradcheck wit
 // ---------------------------------------------------------------- Identity, Flatten, Unflatten
 
 TEST_CASE("Identity, Flatten and Unflatten: shapes, views, gradients, printing and bad arguments") {
-  xg::Tensor x = xg::arange(0, 24).reshape({2, 3, 4}).requires_grad_();
+  xg::Tensor x = xg::arange(0., 24.).reshape({2, 3, 4}).requires_grad_();
   nn::Identity identity;
   CHECK(identity(x).impl() == x.impl());
   CHECK(printed(identity) == "xgrad::nn::Identity()");
@@ -750,7 +750,7 @@ TEST_CASE("Identity, Flatten and Unflatten: shapes, views, gradients, printing a
   CHECK(nn::Unflatten(1, std::vector<int64_t>{2, -1})(xg::ones({3, 8})).shape() == xg::Shape{3, 2, 4});
   CHECK(nn::Unflatten(-1, std::vector<int64_t>{2, 2})(xg::ones({3, 4})).shape() == xg::Shape{3, 2, 2});
   CHECK(nn::Unflatten(0, std::vector<int64_t>{0, 5})(xg::ones({0, 2})).shape() == xg::Shape{0, 5, 2});
-  xg::Tensor transposed = xg::arange(0, 24).reshape({6, 4}).t();
+  xg::Tensor transposed = xg::arange(0., 24.).reshape({6, 4}).t();
   xg::Tensor split = nn::Unflatten(1, std::vector<int64_t>{2, 3})(transposed);
   CHECK(split.shape() == xg::Shape{4, 2, 3});
   CHECK(split.to_vector<float>() == transposed.contiguous().reshape({4, 2, 3}).to_vector<float>());
