@@ -48,6 +48,41 @@ inline bool is_trailing_broadcast(const Shape& small, const Shape& big) {
   return true;
 }
 
+// `small` broadcast to `big` where small (right-aligned) equals big on one contiguous run of dimensions and
+// is 1 on the others: big's elements group as [outer, mid, inner] blocks and small's element m goes with
+// every (o, m, i). Covers per-row values ([N, 1] against [N, C]: outer 1), bias rows (inner 1) and
+// per-channel values ([C, 1] against [N, C, L]), which would otherwise take xtensor's general broadcasting.
+struct BlockBroadcast {
+  int64_t outer = 1, mid = 1, inner = 1;
+};
+inline bool block_broadcast(const Shape& small, const Shape& big, BlockBroadcast& blocks) {
+  const size_t rank = big.size();
+  if (small.size() > rank) return false;
+  const size_t pad = rank - small.size();
+  BlockBroadcast found;
+  int state = 0;  // 0 before the run of matching dimensions, 1 in it, 2 after it
+  for (size_t d = 0; d < rank; ++d) {
+    const int64_t extent = big[d], own = d < pad ? 1 : small[d - pad];
+    if (extent == 1) {
+      if (own != 1) return false;
+    } else if (own == extent) {
+      if (state == 2) return false;
+      state = 1;
+      found.mid *= extent;
+    } else if (own == 1) {
+      if (state == 0) found.outer *= extent;
+      else {
+        state = 2;
+        found.inner *= extent;
+      }
+    } else {
+      return false;
+    }
+  }
+  blocks = found;
+  return true;
+}
+
 // Copies `source` broadcast to `shape` into `target` (both of the target's dtype T).
 template <class T>
 void broadcast_copy(const TensorImpl& source, TensorImpl& target) {
@@ -60,6 +95,15 @@ void broadcast_copy(const TensorImpl& source, TensorImpl& target) {
   }
   if (source.numel > 0 && is_trailing_broadcast(source.shape, target.shape)) {
     for (int64_t row = 0; row < target.numel; row += source.numel) std::copy(in, in + source.numel, out + row);
+    return;
+  }
+  BlockBroadcast blocks;
+  if (block_broadcast(source.shape, target.shape, blocks)) {
+    for (int64_t o = 0; o < blocks.outer; ++o)
+      for (int64_t m = 0; m < blocks.mid; ++m) {
+        T* block = out + (o * blocks.mid + m) * blocks.inner;
+        std::fill(block, block + blocks.inner, in[m]);
+      }
     return;
   }
   auto from = adapt<T>(source);
@@ -91,6 +135,20 @@ void binary_kernel(const TensorImpl& a, const TensorImpl& b, TensorImpl& out, Op
     const int64_t m = a.numel;
     for (int64_t row = 0; row < n; row += m)
       for (int64_t j = 0; j < m; ++j) po[row + j] = op(pa[j], pb[row + j]);
+  } else if (BlockBroadcast blocks; n > 0 && a.numel == n && block_broadcast(b.shape, out.shape, blocks)) {
+    for (int64_t o = 0; o < blocks.outer; ++o)
+      for (int64_t m = 0; m < blocks.mid; ++m) {
+        const T s = pb[m];
+        const int64_t start = (o * blocks.mid + m) * blocks.inner;
+        for (int64_t i = start; i < start + blocks.inner; ++i) po[i] = op(pa[i], s);
+      }
+  } else if (BlockBroadcast blocks; n > 0 && b.numel == n && block_broadcast(a.shape, out.shape, blocks)) {
+    for (int64_t o = 0; o < blocks.outer; ++o)
+      for (int64_t m = 0; m < blocks.mid; ++m) {
+        const T s = pa[m];
+        const int64_t start = (o * blocks.mid + m) * blocks.inner;
+        for (int64_t i = start; i < start + blocks.inner; ++i) po[i] = op(s, pb[i]);
+      }
   } else if (n > 0) {
     // General broadcasting: let xtensor expand the operands, then run the same-shape loop.
     TensorImpl wide_a(out.shape, out.dtype), wide_b(out.shape, out.dtype);

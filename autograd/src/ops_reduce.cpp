@@ -55,6 +55,18 @@ void sum_kernel(const TensorImpl& x, const std::vector<int64_t>& dims, TensorImp
       for (int64_t c = 0; c < columns; ++c) po[c] += px[r * columns + c];
     return;
   }
+  // The kept dimensions one contiguous run (rows of [N, C] summed over C, channels of (N, C, L) over N and
+  // L): add up contiguous blocks.
+  BlockBroadcast blocks;
+  if (block_broadcast(reduced_shape(x.shape, dims, true), x.shape, blocks)) {
+    std::fill(po, po + out.numel, T(0));
+    for (int64_t o = 0; o < blocks.outer; ++o)
+      for (int64_t m = 0; m < blocks.mid; ++m) {
+        const T* block = px + (o * blocks.mid + m) * blocks.inner;
+        po[m] += sum_lanes<T>(blocks.inner, [block](int64_t i) { return block[i]; });
+      }
+    return;
+  }
   auto input = adapt<T>(x);
   std::vector<size_t> axes(dims.begin(), dims.end());
   auto result = xt::adapt(po, static_cast<size_t>(out.numel), xt::no_ownership(),
@@ -222,6 +234,14 @@ Tensor sum_to(const Tensor& x, const Shape& shape) {
       std::fill(po, po + columns, T(0));
       for (int64_t row = 0; row < in.numel; row += columns)
         for (int64_t c = 0; c < columns; ++c) po[c] += px[row + c];
+    } else if (BlockBroadcast blocks; block_broadcast(shape, from, blocks)) {
+      // Per-row or per-channel values (see sum_kernel): add up contiguous blocks.
+      std::fill(po, po + columns, T(0));
+      for (int64_t o = 0; o < blocks.outer; ++o)
+        for (int64_t m = 0; m < blocks.mid; ++m) {
+          const T* block = px + (o * blocks.mid + m) * blocks.inner;
+          po[m] += sum_lanes<T>(blocks.inner, [block](int64_t i) { return block[i]; });
+        }
     } else {
       size_t lead = from.size() - shape.size();
       std::vector<size_t> axes;

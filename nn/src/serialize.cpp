@@ -45,7 +45,11 @@ std::string to_npy(const Tensor& tensor) {
   std::string bytes;
   Tensor hold;
   const Tensor& values = dense(tensor, hold);
-  XG_DISPATCH(tensor.dtype(), bytes = xt::dump_npy(adapt<T>(*values.impl())));
+  // Integer tensors too: BatchNorm's num_batches_tracked is an int64 buffer. Bool is refused (a byte other
+  // than 0 or 1 read back into a bool would be undefined behaviour; no module has a bool buffer yet).
+  if (tensor.dtype() == kBool)
+    throw Error("save: bool tensors cannot be saved in a checkpoint (float32, float64, int64 and int32 only)");
+  XG_DISPATCH_ALL(tensor.dtype(), if constexpr (!std::is_same<T, bool>::value) bytes = xt::dump_npy(adapt<T>(*values.impl())));
   return bytes;
 }
 
@@ -225,7 +229,9 @@ std::string parse_header(const std::string& text, Shape& shape, Dtype& dtype) {
   if (in.pos != text.size() - 1) return "the header has bytes after its dict";
   if (descr == "<f4") dtype = kFloat32;
   else if (descr == "<f8") dtype = kFloat64;
-  else return "unsupported element type '" + descr + "' (float32 '<f4' and float64 '<f8' only)";
+  else if (descr == "<i8") dtype = kInt64;
+  else if (descr == "<i4") dtype = kInt32;
+  else return "unsupported element type '" + descr + "' (float32 '<f4', float64 '<f8', int64 '<i8' and int32 '<i4' only)";
   return "";
 }
 

@@ -235,7 +235,8 @@ std::vector<BadEntry> bad_weights() {
   };
   return {
       {"float64", npy(dict("<f8", "(4, 3)"), floats(24)), "is [4, 3] float64 in the file, but the model expects [4, 3] float32", false},
-      {"int32", npy(dict("<i4", "(4, 3)"), ok_data), "unsupported element type '<i4'", true},
+      {"int32", npy(dict("<i4", "(4, 3)"), ok_data), "is [4, 3] int32 in the file, but the model expects [4, 3] float32", false},
+      {"int16", npy(dict("<i2", "(4, 3)"), std::string(24, '\0')), "unsupported element type '<i2'", true},
       {"big-endian", npy(dict(">f4", "(4, 3)"), ok_data), "unsupported element type '>f4'", true},
       {"bytes", npy(dict("|u1", "(4, 3)"), std::string(12, '\0')), "unsupported element type '|u1'", true},
       {"float16", npy(dict("<f2", "(4, 3)"), std::string(24, '\0')), "unsupported element type '<f2'", true},

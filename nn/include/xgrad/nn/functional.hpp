@@ -31,6 +31,39 @@ Tensor gelu(const Tensor& x, const std::string& approximate = "none");
 inline Tensor softmax(const Tensor& x, int64_t dim) { return xgrad::softmax(x, dim); }
 
 // --- Layers: dropout, layer_norm, batch_norm, embedding, one_hot ---
+// LibTorch's forms, e.g. F::dropout(x, F::DropoutFuncOptions().p(0.2).training(is_training())),
+// F::layer_norm(x, F::LayerNormFuncOptions({4}).weight(w).bias(b)), F::batch_norm(x, mean, var,
+// F::BatchNormFuncOptions().training(true)), F::embedding(indices, weight). The options live in options.hpp
+// (which includes this header), so overloads stand in for LibTorch's `options = {}` defaults.
+struct DropoutFuncOptions;
+struct LayerNormFuncOptions;
+struct BatchNormFuncOptions;
+struct EmbeddingFuncOptions;
+// In training, each element is zeroed with probability p (drawn from manual_seed's per-thread generator)
+// and the others scaled by 1 / (1 - p); otherwise (and for p = 0) the input itself is returned.
+Tensor dropout(Tensor input);
+Tensor dropout(Tensor input, const DropoutFuncOptions& options);
+// (x - mean) / sqrt(var + eps) * weight + bias, mean and (biased) var over the trailing normalized_shape.
+Tensor layer_norm(const Tensor& input, const LayerNormFuncOptions& options);
+// input (N, C, *), statistics per channel C over every other dimension.
+Tensor batch_norm(const Tensor& input, const Tensor& running_mean, const Tensor& running_var);
+Tensor batch_norm(const Tensor& input, const Tensor& running_mean, const Tensor& running_var,
+                  const BatchNormFuncOptions& options);
+// The rows of weight [num_embeddings, dim] that int64 or int32 indices (any shape) name: indices.shape + [dim].
+Tensor embedding(const Tensor& input, const Tensor& weight);
+Tensor embedding(const Tensor& input, const Tensor& weight, const EmbeddingFuncOptions& options);
+inline Tensor one_hot(const Tensor& tensor, int64_t num_classes = -1) { return xgrad::one_hot(tensor, num_classes); }
+
+namespace detail {
+// The same with every option spelled out (what the modules call), as LibTorch's F::detail.
+Tensor dropout(Tensor input, double p, bool training, bool inplace);
+Tensor layer_norm(const Tensor& input, const std::vector<int64_t>& normalized_shape, const Tensor& weight,
+                  const Tensor& bias, double eps);
+Tensor batch_norm(const Tensor& input, const Tensor& running_mean, const Tensor& running_var, const Tensor& weight,
+                  const Tensor& bias, bool training, std::optional<double> momentum, double eps);
+Tensor embedding(const Tensor& input, const Tensor& weight, std::optional<int64_t> padding_idx,
+                 std::optional<double> max_norm, double norm_type, bool scale_grad_by_freq, bool sparse);
+}  // namespace detail
 // --- end of layers ---
 
 // Losses: input and target shapes must match exactly (no silent (N,1) vs (N) broadcast); the mean is

@@ -41,6 +41,109 @@ struct SoftmaxOptions {
 };
 
 // --- Layer options: Dropout, LayerNorm, BatchNorm1d, Embedding, Flatten, Unflatten ---
+// p: the probability of zeroing an element, in [0, 1]; inplace: the result is written into the input.
+struct DropoutOptions {
+  /* implicit */ DropoutOptions(double p = 0.5) : p_(p) {}
+  XGRAD_ARG(double, p) = 0.5;
+  XGRAD_ARG(bool, inplace) = false;
+};
+
+// normalized_shape: the trailing dimensions normalized over (their mean and variance).
+struct LayerNormOptions {
+  /* implicit */ LayerNormOptions(std::vector<int64_t> normalized_shape)
+      : normalized_shape_(std::move(normalized_shape)) {}
+  XGRAD_ARG(std::vector<int64_t>, normalized_shape);
+  XGRAD_ARG(double, eps) = 1e-5;
+  XGRAD_ARG(bool, elementwise_affine) = true;
+};
+
+// momentum: the weight of the batch statistics in the running ones; std::nullopt (Python's None) uses the
+// cumulative average 1 / num_batches_tracked instead.
+struct BatchNormOptions {
+  /* implicit */ BatchNormOptions(int64_t num_features) : num_features_(num_features) {}
+  XGRAD_ARG(int64_t, num_features);
+  XGRAD_ARG(double, eps) = 1e-5;
+  XGRAD_ARG(std::optional<double>, momentum) = 0.1;
+  XGRAD_ARG(bool, affine) = true;
+  XGRAD_ARG(bool, track_running_stats) = true;
+};
+using BatchNorm1dOptions = BatchNormOptions;
+
+// padding_idx: a row that receives no gradient (negative counts from the end); max_norm: rows looked up are
+// first rescaled in place to at most this norm_type-norm; scale_grad_by_freq: gradients divided by each
+// index's count in the batch; sparse: accepted, but the gradient is dense (same values); _weight: the
+// table to use (shares its storage) instead of a new N(0, 1) one.
+struct EmbeddingOptions {
+  EmbeddingOptions(int64_t num_embeddings, int64_t embedding_dim)
+      : num_embeddings_(num_embeddings), embedding_dim_(embedding_dim) {}
+  XGRAD_ARG(int64_t, num_embeddings);
+  XGRAD_ARG(int64_t, embedding_dim);
+  XGRAD_ARG(std::optional<int64_t>, padding_idx) = std::nullopt;
+  XGRAD_ARG(std::optional<double>, max_norm) = std::nullopt;
+  XGRAD_ARG(double, norm_type) = 2.;
+  XGRAD_ARG(bool, scale_grad_by_freq) = false;
+  XGRAD_ARG(bool, sparse) = false;
+  XGRAD_ARG(Tensor, _weight) = Tensor();
+};
+
+// freeze: the table does not require grad.
+struct EmbeddingFromPretrainedOptions {
+  XGRAD_ARG(bool, freeze) = true;
+  XGRAD_ARG(std::optional<int64_t>, padding_idx) = std::nullopt;
+  XGRAD_ARG(std::optional<double>, max_norm) = std::nullopt;
+  XGRAD_ARG(double, norm_type) = 2.;
+  XGRAD_ARG(bool, scale_grad_by_freq) = false;
+  XGRAD_ARG(bool, sparse) = false;
+};
+
+struct FlattenOptions {
+  XGRAD_ARG(int64_t, start_dim) = 1;
+  XGRAD_ARG(int64_t, end_dim) = -1;
+};
+
+// dim is split into `sizes` (one of them may be -1, inferred). LibTorch's named-dimension form is absent
+// (xgrad has no named tensors).
+struct UnflattenOptions {
+  UnflattenOptions(int64_t dim, std::vector<int64_t> sizes) : dim_(dim), sizes_(std::move(sizes)) {}
+  XGRAD_ARG(int64_t, dim);
+  XGRAD_ARG(std::vector<int64_t>, sizes);
+};
+
+namespace functional {
+// training: dropout is the identity unless true (LibTorch's functional default is true).
+struct DropoutFuncOptions {
+  XGRAD_ARG(double, p) = 0.5;
+  XGRAD_ARG(bool, training) = true;
+  XGRAD_ARG(bool, inplace) = false;
+};
+
+struct LayerNormFuncOptions {
+  /* implicit */ LayerNormFuncOptions(std::vector<int64_t> normalized_shape)
+      : normalized_shape_(std::move(normalized_shape)) {}
+  XGRAD_ARG(std::vector<int64_t>, normalized_shape);
+  XGRAD_ARG(Tensor, weight) = {};
+  XGRAD_ARG(Tensor, bias) = {};
+  XGRAD_ARG(double, eps) = 1e-5;
+};
+
+// training = false (the default) normalizes with the running statistics; true with the batch's, and
+// updates the running statistics given (momentum must then be a number, as in LibTorch).
+struct BatchNormFuncOptions {
+  XGRAD_ARG(Tensor, weight) = Tensor();
+  XGRAD_ARG(Tensor, bias) = Tensor();
+  XGRAD_ARG(bool, training) = false;
+  XGRAD_ARG(std::optional<double>, momentum) = 0.1;
+  XGRAD_ARG(double, eps) = 1e-5;
+};
+
+struct EmbeddingFuncOptions {
+  XGRAD_ARG(std::optional<int64_t>, padding_idx) = std::nullopt;
+  XGRAD_ARG(std::optional<double>, max_norm) = std::nullopt;
+  XGRAD_ARG(double, norm_type) = 2.;
+  XGRAD_ARG(bool, scale_grad_by_freq) = false;
+  XGRAD_ARG(bool, sparse) = false;
+};
+}  // namespace functional
 // --- end of layer options ---
 
 // reduction: xg::kMean (default), xg::kSum or xg::kNone.
